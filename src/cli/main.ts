@@ -1,0 +1,61 @@
+import { Command, CommanderError } from 'commander';
+import { TwsError } from '../errors.js';
+import { redact } from '../util/redact.js';
+import { VERSION } from '../version.js';
+import { registerDaemon } from './commands/daemon.js';
+import { registerEmulator } from './commands/emulator.js';
+import { registerExport } from './commands/export.js';
+import { registerStatus } from './commands/status.js';
+import { registerSync } from './commands/sync.js';
+import { registerValidate } from './commands/validate.js';
+
+/**
+ * Builds the CLI. Each command lives in its own module under `commands/` and imports its
+ * implementation lazily inside the action, so `validate` does not pay for got, pino or prom-client.
+ * An action resolves to the process exit code (SPEC section 3).
+ */
+export function buildProgram(setExit: (code: number) => void): Command {
+  const program = new Command('toggl-webhooks-sync')
+    .description('GitOps for Toggl Track webhook subscriptions')
+    .version(VERSION, '-V, --version')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  for (const register of [
+    registerValidate,
+    registerSync,
+    registerDaemon,
+    registerExport,
+    registerStatus,
+    registerEmulator,
+  ]) {
+    register(program, setExit);
+  }
+  return program;
+}
+
+export type RegisterCommand = (program: Command, setExit: (code: number) => void) => void;
+
+/** Runs the CLI and returns the exit code; user errors are printed without a stack trace. */
+export async function main(argv: string[]): Promise<number> {
+  let exitCode = 0;
+  const program = buildProgram((code) => {
+    exitCode = code;
+  });
+  try {
+    await program.parseAsync(argv);
+    return exitCode;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version end here with exit code 0; usage errors with 1.
+      return err.exitCode === 0 ? 0 : 1;
+    }
+    process.stderr.write(`${redact(describeError(err))}\n`);
+    return 1;
+  }
+}
+
+export function describeError(err: unknown): string {
+  if (err instanceof TwsError) return `error: ${err.message}`;
+  if (err instanceof Error) return `error: ${err.message}\n${err.stack ?? ''}`;
+  return `error: ${String(err)}`;
+}

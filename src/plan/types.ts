@@ -1,0 +1,64 @@
+import type { DesiredSubscription } from '../config/types.js';
+import type { ApiEventFilter, Subscription, SubscriptionInput } from '../toggl/types.js';
+
+export type ChangeAction = 'create' | 'update' | 'patch' | 'delete';
+
+/** What differs, for people: never holds a secret value, only whether it changed. */
+export interface ChangeDiff {
+  description?: { before: string; after: string };
+  url_callback?: { before: string; after: string };
+  event_filters?: { added: ApiEventFilter[]; removed: ApiEventFilter[] };
+  enabled?: { before: boolean; after: boolean };
+  secret?: { changed: true };
+}
+
+interface ChangeBase {
+  workspace_id: number;
+  description: string;
+  diff: ChangeDiff;
+}
+
+export interface CreateChange extends ChangeBase {
+  action: 'create';
+  desired: DesiredSubscription;
+  body: SubscriptionInput;
+}
+export interface UpdateChange extends ChangeBase {
+  action: 'update';
+  subscription_id: number;
+  desired: DesiredSubscription;
+  live: Subscription;
+  body: SubscriptionInput;
+}
+export interface PatchChange extends ChangeBase {
+  action: 'patch';
+  subscription_id: number;
+  desired: DesiredSubscription;
+  live: Subscription;
+  enabled: boolean;
+}
+export interface DeleteChange extends ChangeBase {
+  action: 'delete';
+  subscription_id: number;
+  live: Subscription;
+}
+
+export type Change = CreateChange | UpdateChange | PatchChange | DeleteChange;
+
+export interface WorkspacePlan {
+  workspace_id: number;
+  /** In execution order: deletes, disables, updates, enables and creates. */
+  changes: Change[];
+  /** Declared subscriptions that already match. */
+  unchanged: number;
+  /** Live subscriptions left alone because an `ignore` glob matched. */
+  ignored: number;
+  /** Live subscriptions not declared, kept because `prune: false`. */
+  unmanaged: number;
+  /** Live subscriptions before any change (for the mass-delete guard). */
+  live_count: number;
+}
+
+export interface Plan {
+  workspaces: WorkspacePlan[];
+}
