@@ -1,0 +1,35 @@
+import type { ApiError, TwsError } from '../errors.js';
+import type { Change, Plan } from '../plan/types.js';
+import type { Subscription } from '../toggl/types.js';
+
+export type ChangeStatus = 'planned' | 'applied' | 'failed';
+
+export interface ChangeOutcome {
+  change: Change;
+  status: ChangeStatus;
+  /** For `failed`: the API's message (or the error's), already free of secrets. */
+  error?: string;
+}
+
+/** Why a workspace could not be planned or applied as a whole. */
+export interface WorkspaceFailure {
+  workspace_id: number;
+  /** `list`: reading live state failed; `guard`: mass-delete guard; `limit`: over a documented limit. */
+  stage: 'list' | 'guard' | 'limit';
+  error: TwsError;
+}
+
+/**
+ * Everything one reconcile did, for outputs (text/json/markdown), the daemon's metrics and exit codes.
+ * `outcomes` is in execution order. A dry run has every outcome `planned`.
+ */
+export interface ReconcileResult {
+  dryRun: boolean;
+  plan: Plan;
+  outcomes: ChangeOutcome[];
+  failures: WorkspaceFailure[];
+  /** Live state per workspace after the run (taken from API responses, not re-read). */
+  live: Map<number, Subscription[]>;
+}
+
+export type { ApiError };
