@@ -1,0 +1,211 @@
+import type { DesiredState, DesiredSubscription, DesiredWorkspace } from '../config/types.js';
+import { GuardError } from '../errors.js';
+import type { Subscription, SubscriptionInput } from '../toggl/types.js';
+import { diffFilters, sameFilters } from './filters.js';
+import { compileIgnore } from './ignore.js';
+import type { Change, ChangeDiff, Plan, WorkspacePlan } from './types.js';
+
+/**
+ * The planner: a pure function from desired and live state to the minimal list of calls (SPEC section 2).
+ * No I/O happens here, so everything about "what would change" is testable with plain values.
+ */
+export function planAll(desired: DesiredState, live: ReadonlyMap<number, readonly Subscription[]>): Plan {
+  const workspaces: WorkspacePlan[] = [];
+  for (const ws of desired.workspaces) {
+    const current = live.get(ws.workspace_id);
+    // A workspace whose live state is unknown (its list call failed) is never planned: no guesses.
+    if (current) workspaces.push(planWorkspace(ws, current));
+  }
+  return { workspaces };
+}
+
+/** Execution groups, in the order SPEC section 2 requires: free per-workspace limits before using them. */
+enum Group {
+  Delete = 0,
+  Disable = 1,
+  UpdateDisabling = 2,
+  Update = 3,
+  UpdateEnabling = 4,
+  Enable = 5,
+  Create = 6,
+}
+
+export function planWorkspace(desired: DesiredWorkspace, live: readonly Subscription[]): WorkspacePlan {
+  const ws = desired.workspace_id;
+  const isIgnored = compileIgnore(desired.ignore);
+  const grouped: Array<{ group: Group; order: number; change: Change }> = [];
+  const add = (group: Group, order: number, change: Change) => grouped.push({ group, order, change });
+
+  const liveByDescription = new Map<string, Subscription[]>();
+  for (const sub of [...live].sort((a, b) => a.subscription_id - b.subscription_id)) {
+    const list = liveByDescription.get(sub.description);
+    if (list) list.push(sub);
+    else liveByDescription.set(sub.description, [sub]);
+  }
+
+  let unchanged = 0;
+  let ignored = 0;
+  let unmanaged = 0;
+  const matched = new Set<Subscription>();
+
+  let order = 0;
+  for (const want of desired.subscriptions.values()) {
+    order++;
+    // "Never touched" is absolute: the loader refuses a declared description that an ignore glob matches.
+    if (isIgnored(want.description)) continue;
+    const candidates = liveByDescription.get(want.description) ?? [];
+    // The API keeps descriptions unique, but if a copy slipped in (e.g. a lost create response on
+    // another tool), keep the one that already matches and treat the others as undeclared.
+    const have = candidates.find((c) => differences(want, c).length === 0) ?? candidates[0];
+    if (!have) {
+      add(Group.Create, order, {
+        action: 'create',
+        workspace_id: ws,
+        description: want.description,
+        desired: want,
+        body: createBody(want),
+        diff: createDiff(want),
+      });
+      continue;
+    }
+    matched.add(have);
+    const diffs = differences(want, have);
+    if (diffs.length === 0) {
+      unchanged++;
+    } else if (diffs.length === 1 && diffs[0] === 'enabled') {
+      add(want.enabled ? Group.Enable : Group.Disable, order, {
+        action: 'patch',
+        workspace_id: ws,
+        description: want.description,
+        subscription_id: have.subscription_id,
+        desired: want,
+        live: have,
+        enabled: want.enabled,
+        diff: { enabled: { before: have.enabled, after: want.enabled } },
+      });
+    } else {
+      const group =
+        have.enabled === want.enabled
+          ? Group.Update
+          : want.enabled
+            ? Group.UpdateEnabling
+            : Group.UpdateDisabling;
+      add(group, order, {
+        action: 'update',
+        workspace_id: ws,
+        description: want.description,
+        subscription_id: have.subscription_id,
+        desired: want,
+        live: have,
+        body: updateBody(want, have),
+        diff: updateDiff(want, have),
+      });
+    }
+  }
+
+  for (const sub of live) {
+    if (matched.has(sub)) continue;
+    if (isIgnored(sub.description)) {
+      ignored++;
+      continue;
+    }
+    if (!desired.prune) {
+      unmanaged++;
+      continue;
+    }
+    add(Group.Delete, sub.subscription_id, {
+      action: 'delete',
+      workspace_id: ws,
+      description: sub.description,
+      subscription_id: sub.subscription_id,
+      live: sub,
+      diff: {},
+    });
+  }
+
+  grouped.sort((a, b) => a.group - b.group || a.order - b.order);
+  return {
+    workspace_id: ws,
+    changes: grouped.map((g) => g.change),
+    unchanged,
+    ignored,
+    unmanaged,
+    live_count: live.length,
+  };
+}
+
+type Field = 'url_callback' | 'event_filters' | 'secret' | 'enabled';
+
+/** Which compared fields differ. A secret is compared only when declared and when the API shows one. */
+export function differences(want: DesiredSubscription, have: Subscription): Field[] {
+  const out: Field[] = [];
+  if (want.url_callback !== have.url_callback) out.push('url_callback');
+  if (!sameFilters(want.event_filters, have.event_filters ?? [])) out.push('event_filters');
+  // A live secret the API did not return cannot be compared; planning a PUT for it on every run would
+  // never converge, so an unknown live secret counts as equal.
+  if (want.secret !== undefined && typeof have.secret === 'string' && want.secret !== have.secret) {
+    out.push('secret');
+  }
+  if (want.enabled !== have.enabled) out.push('enabled');
+  return out;
+}
+
+function createBody(want: DesiredSubscription): SubscriptionInput {
+  const body: SubscriptionInput = {
+    description: want.description,
+    url_callback: want.url_callback,
+    event_filters: want.event_filters.map((f) => ({ entity: f.entity, action: f.action })),
+    enabled: want.enabled,
+  };
+  if (want.secret !== undefined) body.secret = want.secret;
+  return body;
+}
+
+function updateBody(want: DesiredSubscription, have: Subscription): SubscriptionInput {
+  const body = createBody(want);
+  // PUT replaces the whole subscription and refuses an empty secret: keep the live one unless declared.
+  if (body.secret === undefined && typeof have.secret === 'string' && have.secret !== '')
+    body.secret = have.secret;
+  return body;
+}
+
+function createDiff(want: DesiredSubscription): ChangeDiff {
+  const diff: ChangeDiff = {
+    url_callback: { before: '', after: want.url_callback },
+    event_filters: diffFilters([], want.event_filters),
+    enabled: { before: false, after: want.enabled },
+  };
+  if (want.secret !== undefined) diff.secret = { changed: true };
+  return diff;
+}
+
+function updateDiff(want: DesiredSubscription, have: Subscription): ChangeDiff {
+  const diff: ChangeDiff = {};
+  for (const field of differences(want, have)) {
+    if (field === 'url_callback') diff.url_callback = { before: have.url_callback, after: want.url_callback };
+    else if (field === 'event_filters')
+      diff.event_filters = diffFilters(have.event_filters ?? [], want.event_filters);
+    else if (field === 'secret') diff.secret = { changed: true };
+    else diff.enabled = { before: have.enabled, after: want.enabled };
+  }
+  return diff;
+}
+
+/**
+ * The mass-delete guard (SPEC section 2): deleting every live subscription of a workspace, or more than
+ * half of them when it has 4 or more, is almost always a broken file or a wrong workspace id.
+ */
+export function massDeleteViolation(wp: WorkspacePlan): GuardError | undefined {
+  const deletes = wp.changes.filter((c) => c.action === 'delete').length;
+  const total = wp.live_count;
+  if (deletes === 0) return undefined;
+  const all = deletes >= total;
+  const majority = total >= 4 && deletes * 2 > total;
+  if (!all && !majority) return undefined;
+  const what = all ? `all ${total}` : `${deletes} of ${total}`;
+  return new GuardError(
+    wp.workspace_id,
+    `refusing to delete ${what} live subscriptions of workspace ${wp.workspace_id} (mass-delete guard); ` +
+      'check the files and the workspace_id, then re-run with --allow-mass-delete if this is intended',
+  );
+}

@@ -1,0 +1,230 @@
+import { describe, expect, it } from 'vitest';
+import type { DesiredSubscription, DesiredWorkspace } from '../../src/config/types.js';
+import { GuardError } from '../../src/errors.js';
+import { massDeleteViolation, planAll, planWorkspace } from '../../src/plan/plan.js';
+import type { Subscription } from '../../src/toggl/types.js';
+
+const src = { file: 'subs.yaml', line: 3, col: 5 };
+
+function want(description: string, over: Partial<DesiredSubscription> = {}): DesiredSubscription {
+  return {
+    description,
+    url_callback: 'https://hooks.example.com/a',
+    enabled: true,
+    event_filters: [{ entity: 'project', action: 'created' }],
+    source: src,
+    ...over,
+  };
+}
+
+function have(id: number, description: string, over: Partial<Subscription> = {}): Subscription {
+  return {
+    subscription_id: id,
+    workspace_id: 1,
+    description,
+    url_callback: 'https://hooks.example.com/a',
+    enabled: true,
+    secret: 'live-secret',
+    event_filters: [{ entity: 'project', action: 'created' }],
+    validated_at: null,
+    ...over,
+  };
+}
+
+function ws(subs: DesiredSubscription[], over: Partial<DesiredWorkspace> = {}): DesiredWorkspace {
+  return {
+    workspace_id: 1,
+    prune: true,
+    ignore: [],
+    subscriptions: new Map(subs.map((s) => [s.description, s])),
+    sources: [src],
+    ...over,
+  };
+}
+
+describe('planWorkspace', () => {
+  it('creates what is declared but not live, with the declared secret only when declared', () => {
+    const plan = planWorkspace(ws([want('a'), want('b', { secret: 'declared', enabled: false })]), []);
+    expect(plan.changes.map((c) => c.action)).toEqual(['create', 'create']);
+    const [a, b] = plan.changes;
+    expect(a?.action === 'create' && a.body).toEqual({
+      description: 'a',
+      url_callback: 'https://hooks.example.com/a',
+      event_filters: [{ entity: 'project', action: 'created' }],
+      enabled: true,
+    });
+    expect(b?.action === 'create' && b.body.secret).toBe('declared');
+    expect(b?.diff.secret).toEqual({ changed: true });
+  });
+
+  it('plans nothing when equal, even with filters in another order and an undeclared secret', () => {
+    const filters = [
+      { entity: 'project', action: 'created' },
+      { entity: 'tag', action: '*' },
+    ];
+    const plan = planWorkspace(ws([want('a', { event_filters: filters })]), [
+      have(7, 'a', { event_filters: [...filters].reverse() }),
+    ]);
+    expect(plan.changes).toEqual([]);
+    expect(plan.unchanged).toBe(1);
+  });
+
+  it('patches when only enabled differs', () => {
+    const plan = planWorkspace(ws([want('a', { enabled: false })]), [have(7, 'a')]);
+    expect(plan.changes).toHaveLength(1);
+    const [c] = plan.changes;
+    expect(c).toMatchObject({ action: 'patch', subscription_id: 7, enabled: false });
+    expect(c?.diff).toEqual({ enabled: { before: true, after: false } });
+  });
+
+  it('puts the whole subscription, keeping the live secret when none is declared and carrying enabled', () => {
+    const plan = planWorkspace(ws([want('a', { url_callback: 'https://new.example/x', enabled: false })]), [
+      have(7, 'a'),
+    ]);
+    expect(plan.changes).toHaveLength(1);
+    const [c] = plan.changes;
+    expect(c?.action).toBe('update');
+    if (c?.action !== 'update') return;
+    expect(c.body).toEqual({
+      description: 'a',
+      url_callback: 'https://new.example/x',
+      event_filters: [{ entity: 'project', action: 'created' }],
+      enabled: false,
+      secret: 'live-secret',
+    });
+    expect(c.diff).toEqual({
+      url_callback: { before: 'https://hooks.example.com/a', after: 'https://new.example/x' },
+      enabled: { before: true, after: false },
+    });
+  });
+
+  it('updates a declared secret that differs, and reports it only as changed', () => {
+    const plan = planWorkspace(ws([want('a', { secret: 'new-secret' })]), [have(7, 'a')]);
+    const [c] = plan.changes;
+    expect(c?.action === 'update' && c.body.secret).toBe('new-secret');
+    expect(c?.diff).toEqual({ secret: { changed: true } });
+    expect(JSON.stringify(c?.diff)).not.toContain('secret-');
+  });
+
+  it('does not plan a secret update when the API does not return the live secret', () => {
+    const plan = planWorkspace(ws([want('a', { secret: 'x-secret' })]), [
+      have(7, 'a', { secret: undefined }),
+    ]);
+    expect(plan.changes).toEqual([]);
+  });
+
+  it('reports event filter changes as added and removed', () => {
+    const plan = planWorkspace(
+      ws([
+        want('a', {
+          event_filters: [
+            { entity: 'tag', action: '*' },
+            { entity: 'project', action: 'created' },
+          ],
+        }),
+      ]),
+      [
+        have(7, 'a', {
+          event_filters: [
+            { entity: 'client', action: 'deleted' },
+            { entity: 'project', action: 'created' },
+          ],
+        }),
+      ],
+    );
+    expect(plan.changes[0]?.diff.event_filters).toEqual({
+      added: [{ entity: 'tag', action: '*' }],
+      removed: [{ entity: 'client', action: 'deleted' }],
+    });
+  });
+
+  it('deletes undeclared subscriptions only with prune, and never ignored ones', () => {
+    const live = [have(1, 'keep'), have(2, 'Zapier: x'), have(3, 'stale')];
+    const pruned = planWorkspace(ws([want('keep')], { ignore: ['Zapier*'] }), live);
+    expect(pruned.changes.map((c) => [c.action, c.description])).toEqual([['delete', 'stale']]);
+    expect(pruned.ignored).toBe(1);
+    const kept = planWorkspace(ws([want('keep')], { ignore: ['Zapier*'], prune: false }), live);
+    expect(kept.changes).toEqual([]);
+    expect(kept.unmanaged).toBe(1);
+  });
+
+  it('orders deletes, disables, updates, enables and creates', () => {
+    const plan = planWorkspace(
+      ws([
+        want('new'),
+        want('enable-me'),
+        want('update-me', { url_callback: 'https://x.example/' }),
+        want('disable-me', { enabled: false }),
+      ]),
+      [
+        have(1, 'enable-me', { enabled: false }),
+        have(2, 'update-me'),
+        have(3, 'disable-me'),
+        have(4, 'gone'),
+      ],
+    );
+    expect(plan.changes.map((c) => `${c.action}:${c.description}`)).toEqual([
+      'delete:gone',
+      'patch:disable-me',
+      'update:update-me',
+      'patch:enable-me',
+      'create:new',
+    ]);
+  });
+
+  it('treats an extra live copy of a declared description as undeclared', () => {
+    const plan = planWorkspace(ws([want('a')]), [
+      have(5, 'a', { url_callback: 'https://old/' }),
+      have(6, 'a'),
+    ]);
+    expect(plan.changes.map((c) => [c.action, 'subscription_id' in c ? c.subscription_id : 0])).toEqual([
+      ['delete', 5],
+    ]);
+  });
+});
+
+describe('planAll', () => {
+  it('never plans a workspace no file declares, nor one whose live state is unknown', () => {
+    const plan = planAll(
+      { workspaces: [ws([want('a')]), ws([want('b')], { workspace_id: 2 })], files: [] },
+      new Map([
+        [1, []],
+        [99, [have(9, 'other', { workspace_id: 99 })]],
+      ]),
+    );
+    expect(plan.workspaces.map((w) => w.workspace_id)).toEqual([1]);
+  });
+});
+
+describe('massDeleteViolation', () => {
+  const plan = (liveCount: number, deletes: number) =>
+    planWorkspace(
+      ws(Array.from({ length: liveCount - deletes }, (_, i) => want(`k${i}`))),
+      Array.from({ length: liveCount }, (_, i) => have(i + 1, i < liveCount - deletes ? `k${i}` : `d${i}`)),
+    );
+
+  it.each([
+    [1, 1, true],
+    [2, 2, true],
+    [3, 2, false],
+    [3, 3, true],
+    [4, 2, false],
+    [4, 3, true],
+    [10, 5, false],
+    [10, 6, true],
+    [5, 0, false],
+  ])('live %i, deleting %i: refused=%s', (live, deletes, refused) => {
+    const err = massDeleteViolation(plan(live, deletes));
+    expect(err !== undefined).toBe(refused);
+    if (err) {
+      expect(err).toBeInstanceOf(GuardError);
+      expect(err.code).toBe('E_GUARD');
+      expect(err.message).toContain('workspace 1');
+      expect(err.message).toContain('--allow-mass-delete');
+    }
+  });
+
+  it('passes an empty workspace', () => {
+    expect(massDeleteViolation(planWorkspace(ws([]), []))).toBeUndefined();
+  });
+});
