@@ -1,12 +1,52 @@
+import { InvalidArgumentError } from 'commander';
 import type { RegisterCommand } from '../main.js';
 
-// Placeholder until the owning issue lands the command.
+const integer =
+  (min: number) =>
+  (value: string): number => {
+    const n = Number(value);
+    if (!/^[0-9]+$/.test(value) || !Number.isSafeInteger(n) || n < min) {
+      throw new InvalidArgumentError(`expected an integer >= ${min}`);
+    }
+    return n;
+  };
+
+const rate = (value: string): number => {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) {
+    throw new InvalidArgumentError('expected a number between 0 and 1');
+  }
+  return n;
+};
+
+const collect = (value: string, previous: number[] | undefined): number[] => [
+  ...(previous ?? []),
+  integer(1)(value),
+];
+
 export const registerEmulator: RegisterCommand = (program, setExit) => {
   program
     .command('emulator')
-    .description('(not yet implemented)')
-    .action(() => {
-      process.stderr.write('emulator: not implemented yet\n');
-      setExit(1);
+    .description('serve a local, faithful Toggl Webhooks API v1 on 127.0.0.1 for trying and testing')
+    .option('--port <n>', 'port to listen on (0 = any free port)', integer(0), 9465)
+    .option('--token <token>', 'API token the emulator accepts', 'emulator-token')
+    .option('--workspace <id>', 'workspace the token can access (repeatable; default 1234567)', collect)
+    .option('--max-webhooks <n>', 'enabled subscriptions allowed per workspace (GET /limits)', integer(0), 10)
+    .option('--max-events <n>', 'event filters allowed per subscription (GET /limits)', integer(0), 20)
+    .option('--error-rate <r>', 'share of requests answered with 500/502/503 (0..1)', rate)
+    .option('--rate-limit-rate <r>', 'share of requests answered with 429 + Retry-After (0..1)', rate)
+    .option('--latency <ms>', 'delay added to every request', integer(0))
+    .option('--seed <n>', 'seed making injected faults reproducible', integer(0))
+    .option('--quota <n>', 'requests allowed per workspace per quota window (then 402)', integer(1))
+    .option('--quota-window <seconds>', 'length of the sliding quota window', integer(1), 3600)
+    .option('--no-callback-check', 'do not call url_callback on create, URL change, enable and ping')
+    .option('--quiet', 'do not log each request to stderr')
+    .action(async (opts) => {
+      const { runEmulatorCommand } = await import('../../emulator/run.js');
+      const code = await runEmulatorCommand(opts, {
+        stdout: (line) => process.stdout.write(`${line}\n`),
+        stderr: (line) => process.stderr.write(`${line}\n`),
+      });
+      setExit(code);
     });
 };

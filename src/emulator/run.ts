@@ -1,0 +1,83 @@
+import { TwsError } from '../errors.js';
+import { redact } from '../util/redact.js';
+import { DEFAULTS, startEmulator } from './server.js';
+import type { EmulatorOptions, FaultOptions } from './types.js';
+
+export interface EmulatorCommandOptions {
+  port: number;
+  token: string;
+  workspace?: number[];
+  maxWebhooks: number;
+  maxEvents: number;
+  errorRate?: number;
+  rateLimitRate?: number;
+  latency?: number;
+  seed?: number;
+  quota?: number;
+  quotaWindow: number;
+  callbackCheck: boolean;
+  quiet?: boolean;
+}
+
+export interface RunIo {
+  stdout: (line: string) => void;
+  stderr: (line: string) => void;
+  /** Resolves when the process is asked to stop (SIGINT/SIGTERM by default). */
+  stopSignal?: () => Promise<string>;
+}
+
+function waitForSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      resolve(signal);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}
+
+/** `toggl-webhooks-sync emulator`: serves until SIGINT/SIGTERM, then closes cleanly; returns the exit code. */
+export async function runEmulatorCommand(o: EmulatorCommandOptions, io: RunIo): Promise<number> {
+  const faults: FaultOptions = {};
+  if (o.errorRate !== undefined) faults.errorRate = o.errorRate;
+  if (o.rateLimitRate !== undefined) faults.rateLimitRate = o.rateLimitRate;
+  if (o.latency !== undefined) faults.latencyMs = o.latency;
+  if (o.seed !== undefined) faults.seed = o.seed;
+  const options: EmulatorOptions = {
+    port: o.port,
+    token: o.token,
+    workspaces: o.workspace && o.workspace.length > 0 ? o.workspace : [...DEFAULTS.workspaces],
+    limits: { max_webhooks: o.maxWebhooks, max_events_per_webhook: o.maxEvents },
+    quota: o.quota === undefined ? { ...DEFAULTS.quota } : { limit: o.quota, windowSeconds: o.quotaWindow },
+    faults,
+    callbackCheck: o.callbackCheck,
+  };
+  if (!o.quiet) {
+    options.onCall = (c) =>
+      io.stderr(
+        redact(
+          `${c.method} ${c.path} ${c.status === 0 ? 'dropped' : c.status}${c.fault ? ` (${c.fault})` : ''}`,
+        ),
+      );
+  }
+  let emu: Awaited<ReturnType<typeof startEmulator>>;
+  try {
+    emu = await startEmulator(options);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new TwsError('E_NETWORK', `cannot listen on 127.0.0.1:${o.port}: address in use (try --port 0)`);
+    }
+    throw err;
+  }
+  // Listening before the URL is printed, so whoever waits for that line can stop us at once.
+  const stopped = (io.stopSignal ?? waitForSignal)();
+  io.stdout(`Toggl Webhooks API v1 emulator listening on ${emu.url}`);
+  io.stdout(`TOGGL_API_URL=${emu.url} TOGGL_API_TOKEN=${o.token}`);
+  io.stdout(`workspaces: ${options.workspaces?.join(', ')} (Ctrl-C to stop)`);
+  const signal = await stopped;
+  await emu.close();
+  io.stderr(`emulator stopped (${signal})`);
+  return 0;
+}
