@@ -73,6 +73,7 @@ export async function runEmulatorCommand(o: EmulatorCommandOptions, io: RunIo): 
   }
   // Listening before the URL is printed, so whoever waits for that line can stop us at once.
   const stopped = (io.stopSignal ?? waitForSignal)();
+  // Not redacted on purpose: the emulator's token is a local stand-in and printing it is the point.
   io.stdout(`Toggl Webhooks API v1 emulator listening on ${emu.url}`);
   io.stdout(`TOGGL_API_URL=${emu.url} TOGGL_API_TOKEN=${o.token}`);
   io.stdout(`workspaces: ${options.workspaces?.join(', ')} (Ctrl-C to stop)`);

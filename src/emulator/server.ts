@@ -39,6 +39,7 @@ function readBody(req: http.IncomingMessage): Promise<{ text: string; tooLarge: 
       resolve({ text: Buffer.concat(chunks).toString('utf8'), tooLarge: size > MAX_BODY_BYTES });
     req.on('end', done);
     req.on('error', done);
+    req.on('close', done);
   });
 }
 
@@ -200,7 +201,9 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   }
 
   const server = http.createServer((req, res) => {
-    void handle(req, res);
+    handle(req, res).catch(() => {
+      if (!res.headersSent) send(res, { status: 500, body: m.INTERNAL_ERROR });
+    });
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -315,3 +315,17 @@ describe('ping and validate endpoints', () => {
     expect(res.body).toBe(`subscription 31337 for workspace ${WS} and validation code 'abc' was not found`);
   });
 });
+
+describe('concurrency', () => {
+  it('two concurrent creates with one description: one wins, the other gets "already in use"', async () => {
+    const results = await Promise.all([
+      api(emu, 'POST', `/subscriptions/${WS}`, { body: sub({ url_callback: receiver.url }) }),
+      api(emu, 'POST', `/subscriptions/${WS}`, { body: sub({ url_callback: receiver.url }) }),
+    ]);
+    expect(results.map((r) => r.status).sort()).toEqual([200, 400]);
+    expect(results.find((r) => r.status === 400)?.body).toBe(
+      `Subscription description 'Slack: new projects' is already in use for workspace ${WS}`,
+    );
+    expect(emu.subscriptions(WS)).toHaveLength(1);
+  });
+});
