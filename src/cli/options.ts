@@ -1,0 +1,70 @@
+import { InvalidArgumentError } from 'commander';
+
+/**
+ * Option parsers shared by the commands. Each throws commander's InvalidArgumentError, so a bad value
+ * ends as `error: option '--output <format>' argument 'yaml' is invalid. ...` with exit code 1.
+ */
+
+export const OUTPUT_FORMATS = ['text', 'json', 'markdown'] as const;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+
+export function parseOutputFormat(value: string): OutputFormat {
+  const v = value.trim().toLowerCase();
+  // `md` is what people type for markdown; accepting it costs nothing.
+  const normalised = v === 'md' ? 'markdown' : v;
+  if ((OUTPUT_FORMATS as readonly string[]).includes(normalised)) return normalised as OutputFormat;
+  throw new InvalidArgumentError(`expected one of ${OUTPUT_FORMATS.join(', ')}.`);
+}
+
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export function parseLogLevel(value: string): LogLevel {
+  const v = value.trim().toLowerCase();
+  if ((LOG_LEVELS as readonly string[]).includes(v)) return v as LogLevel;
+  throw new InvalidArgumentError(`expected one of ${LOG_LEVELS.join(', ')}.`);
+}
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
+
+/**
+ * A duration in milliseconds from `500ms`, `30s`, `10m`, `1h`, `1d` or a sum such as `1h30m`.
+ * A bare number is refused: `--interval 10` could mean seconds or minutes, and guessing wrong
+ * would hammer the API or never reconcile.
+ */
+export function parseDuration(value: string): number {
+  const text = value.trim().toLowerCase();
+  const parts = text.match(/\d+(?:\.\d+)?(?:ms|s|m|h|d)/g);
+  if (!text || !parts || parts.join('') !== text) {
+    throw new InvalidArgumentError(`'${value}' is not a duration; use e.g. 30s, 10m, 1h or 1h30m.`);
+  }
+  let ms = 0;
+  for (const part of parts) {
+    const m = DURATION.exec(part);
+    if (!m) throw new InvalidArgumentError(`'${value}' is not a duration; use e.g. 30s, 10m, 1h or 1h30m.`);
+    ms += Number(m[1]) * (UNIT_MS[m[2] as string] as number);
+  }
+  return Math.round(ms);
+}
+
+/** `parseDuration` that also refuses zero, for intervals and debounce times. */
+export function parsePositiveDuration(value: string): number {
+  const ms = parseDuration(value);
+  if (ms <= 0) throw new InvalidArgumentError(`'${value}' must be longer than zero.`);
+  return ms;
+}
+
+/** An http(s) URL, e.g. for `--api-url`; trailing slashes are dropped so paths join cleanly. */
+export function parseHttpUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InvalidArgumentError('expected an http(s) URL.');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new InvalidArgumentError('expected an http(s) URL.');
+  }
+  return value.replace(/\/+$/, '');
+}
