@@ -9,6 +9,8 @@ export interface ChangeOutcome {
   status: ChangeStatus;
   /** For `failed`: the API's message (or the error's), already free of secrets. */
   error?: string;
+  /** The id the API answered with; for a create, the new subscription's id once applied. */
+  subscription_id?: number;
 }
 
 /** Why a workspace could not be planned or applied as a whole. */
@@ -28,8 +30,10 @@ export interface ReconcileResult {
   plan: Plan;
   outcomes: ChangeOutcome[];
   failures: WorkspaceFailure[];
-  /** Live state per workspace after the run (taken from API responses, not re-read). */
+  /** Live state per workspace after the run (taken from API responses, not re-read), secrets removed. */
   live: Map<number, Subscription[]>;
+  /** Set when the run was stopped (signal) before every planned change was attempted. */
+  aborted?: boolean;
 }
 
 export type { ApiError };

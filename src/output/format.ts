@@ -1,0 +1,90 @@
+import type { ChangeOutcome } from '../apply/types.js';
+import type { Change, ChangeDiff } from '../plan/types.js';
+import type { ApiEventFilter } from '../toggl/types.js';
+import { redactUrl } from '../util/redact.js';
+
+/**
+ * Pieces shared by the renderers. Renderers only ever read a change's `diff`, description and ids:
+ * never `body`, `desired` or `live`, which hold secrets. URLs always go through `redactUrl`.
+ */
+
+export type Verb = 'create' | 'update' | 'enable' | 'disable' | 'delete';
+
+export function verbOf(change: Change): Verb {
+  if (change.action === 'patch') return change.enabled ? 'enable' : 'disable';
+  return change.action;
+}
+
+export const SYMBOL: Record<Verb, string> = {
+  create: '+',
+  update: '~',
+  enable: '±',
+  disable: '±',
+  delete: '-',
+};
+
+export function filterText(f: ApiEventFilter): string {
+  return `${f.entity}:${f.action}`;
+}
+
+/** `+project:created -tag:*`, added first, each group in a stable order. */
+export function filtersDiffText(d: NonNullable<ChangeDiff['event_filters']>): string {
+  const sort = (fs: ApiEventFilter[]) => fs.map(filterText).sort();
+  return [...sort(d.added).map((f) => `+${f}`), ...sort(d.removed).map((f) => `-${f}`)].join(' ');
+}
+
+/** The subscription id to show: the one the change targets, or the one a create was given. */
+export function subscriptionIdOf(outcome: ChangeOutcome): number | undefined {
+  const c = outcome.change;
+  if (c.action === 'create') return outcome.subscription_id;
+  return c.subscription_id;
+}
+
+export interface FieldLine {
+  field: string;
+  text: string;
+}
+
+/** The human lines of a change's diff, secret-free: `url_callback: a -> b`, `secret: (changed)`. */
+export function diffLines(change: Change): FieldLine[] {
+  const d = change.diff;
+  const lines: FieldLine[] = [];
+  const creating = change.action === 'create';
+  if (d.description)
+    lines.push({ field: 'description', text: `${d.description.before} -> ${d.description.after}` });
+  if (d.url_callback) {
+    const before = redactUrl(d.url_callback.before);
+    const after = redactUrl(d.url_callback.after);
+    if (creating) lines.push({ field: 'url_callback', text: after });
+    else if (before === after) {
+      // Only credentials or query values differ; both sides are masked, so say so instead of `a -> a`.
+      lines.push({ field: 'url_callback', text: `${after} (credentials or query values changed)` });
+    } else lines.push({ field: 'url_callback', text: `${before} -> ${after}` });
+  }
+  if (d.event_filters) {
+    const text = filtersDiffText(d.event_filters);
+    if (text) lines.push({ field: 'event_filters', text });
+  }
+  if (d.enabled) {
+    lines.push({
+      field: 'enabled',
+      text: creating ? String(d.enabled.after) : `${d.enabled.before} -> ${d.enabled.after}`,
+    });
+  }
+  if (d.secret) lines.push({ field: 'secret', text: creating ? '(declared)' : '(changed)' });
+  return lines;
+}
+
+/** Terminal-safe: no control characters from user-written descriptions reach the terminal. */
+export function quote(text: string): string {
+  return JSON.stringify(text).replace(
+    /[\u007f-\u009f]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
+export function planLine(s: { create: number; update: number; patch: number; delete: number }): string {
+  return `Plan: ${s.create} to create, ${s.update} to update, ${s.patch} to patch, ${s.delete} to delete.`;
+}
+
+export const NO_CHANGES = 'No changes. Live subscriptions match the configuration.';

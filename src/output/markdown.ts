@@ -1,0 +1,73 @@
+import { summarize } from '../apply/summary.js';
+import type { ChangeOutcome, ReconcileResult } from '../apply/types.js';
+import { redact } from '../util/redact.js';
+import { diffLines, NO_CHANGES, planLine, SYMBOL, subscriptionIdOf, verbOf } from './format.js';
+
+/**
+ * A pull-request comment: a heading, one table row per change, workspace errors and the summary line.
+ * Everything user-written is escaped so a description cannot break the table or inject HTML/links.
+ */
+export function renderMarkdown(result: ReconcileResult): string {
+  const s = summarize(result);
+  const out: string[] = [];
+  out.push(`### toggl-webhooks-sync ${result.dryRun ? 'plan' : 'apply'}`, '');
+
+  if (result.outcomes.length === 0 && result.failures.length === 0) {
+    out.push(NO_CHANGES);
+    return `${redact(out.join('\n'))}\n`;
+  }
+
+  if (result.outcomes.length > 0) {
+    out.push('| | action | workspace | subscription | changes | status |');
+    out.push('| --- | --- | --- | --- | --- | --- |');
+    for (const o of result.outcomes) out.push(row(o));
+    out.push('');
+  }
+  for (const f of result.failures) {
+    out.push(`> **Error** (workspace ${f.workspace_id}, ${f.stage}): ${text(f.error.message)}`, '');
+  }
+  out.push(`**${planLine(s)}**`);
+  if (!result.dryRun && result.outcomes.length > 0) {
+    out.push(
+      '',
+      `Applied: ${s.applied}, failed: ${s.failed}, not attempted: ${result.outcomes.length - s.applied - s.failed}.`,
+    );
+  }
+  return `${redact(out.join('\n'))}\n`;
+}
+
+function row(o: ChangeOutcome): string {
+  const verb = verbOf(o.change);
+  const id = subscriptionIdOf(o);
+  const fields =
+    o.change.action === 'patch' ? [] : diffLines(o.change).map((l) => `${text(l.field)}: ${code(l.text)}`);
+  let status: string = o.status;
+  if (o.status === 'applied') status = '✅ applied';
+  if (o.status === 'failed') status = `❌ failed: ${text(o.error ?? '')}`;
+  const cells = [
+    code(SYMBOL[verb]),
+    verb,
+    String(o.change.workspace_id),
+    `${text(o.change.description)}${id === undefined ? '' : ` (id ${id})`}`,
+    fields.join('<br>'),
+    status,
+  ];
+  return `| ${cells.join(' | ')} |`;
+}
+
+/** Plain text in a table cell: Markdown and HTML are neutralised, newlines kept as `<br>`. */
+export function text(value: string): string {
+  return value
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/([\\`*_[\]{}()#+!|~])/g, '\\$1')
+    .replace(/\r\n|\r|\n/g, '<br>');
+}
+
+/** A code span that survives backticks and `|` inside a table cell. */
+export function code(value: string): string {
+  const flat = value.replace(/\r\n|\r|\n/g, ' ').replace(/\|/g, '\\|');
+  const fence = flat.includes('`') ? '``' : '`';
+  return `${fence}${fence === '``' ? ' ' : ''}${flat}${fence === '``' ? ' ' : ''}${fence}`;
+}
