@@ -1,7 +1,7 @@
 import type { DesiredState, DesiredSubscription } from '../config/types.js';
 import { ApiError, TwsError, ValidationError } from '../errors.js';
 import { differences, massDeleteViolation, planAll } from '../plan/plan.js';
-import type { Change, CreateChange } from '../plan/types.js';
+import type { Change, CreateChange, WorkspacePlan } from '../plan/types.js';
 import type { Subscription, SubscriptionInput, TogglApi } from '../toggl/types.js';
 import { redact, registerSecret } from '../util/redact.js';
 import type { ChangeOutcome, ReconcileResult, WorkspaceFailure } from './types.js';
@@ -24,6 +24,12 @@ export interface ReconcileOptions {
   logger?: ReconcileLogger | undefined;
   /** Aborting stops before the next call; the call in flight finishes and is recorded. */
   signal?: AbortSignal | undefined;
+  /**
+   * Checks run per workspace with changes, after the guard and before any change (e.g. GET /limits).
+   * A failure refuses that workspace's whole plan (no call in it) and fails the run; other workspaces
+   * proceed. Runs on dry runs too, so CI reports what the API would refuse.
+   */
+  preflight?: ((wp: WorkspacePlan, live: readonly Subscription[]) => Promise<WorkspaceFailure[]>) | undefined;
 }
 
 /**
@@ -84,6 +90,24 @@ export async function reconcile(opts: ReconcileOptions): Promise<ReconcileResult
     }
   }
 
+  const blocked = new Set<number>();
+  if (opts.preflight && refused.size === 0) {
+    for (const wp of plan.workspaces) {
+      if (wp.changes.length === 0) continue;
+      let found: WorkspaceFailure[];
+      try {
+        found = await opts.preflight(wp, live.get(wp.workspace_id) ?? []);
+      } catch (err) {
+        found = [{ workspace_id: wp.workspace_id, stage: 'limit', error: asTwsError(err) }];
+      }
+      for (const f of found) {
+        blocked.add(wp.workspace_id);
+        failures.push(f);
+        logger?.error({ workspace_id: f.workspace_id, stage: f.stage }, redact(f.error.message));
+      }
+    }
+  }
+
   const outcomes: ChangeOutcome[] = plan.workspaces.flatMap((wp) =>
     wp.changes.map((change): ChangeOutcome => ({ change, status: 'planned' })),
   );
@@ -98,6 +122,7 @@ export async function reconcile(opts: ReconcileOptions): Promise<ReconcileResult
 
   if (apply) {
     for (const outcome of outcomes) {
+      if (blocked.has(outcome.change.workspace_id)) continue;
       if (signal?.aborted) {
         aborted = true;
         logger?.warn({}, 'stopping: the remaining changes were not applied');
