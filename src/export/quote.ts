@@ -1,0 +1,11 @@
+/**
+ * User text (a description) quoted for a YAML comment or a message: JSON escaping, plus the characters
+ * some YAML readers and editors treat as line breaks, so user text can never end a comment line or
+ * forge an extra line of output.
+ */
+export function quote(text: string): string {
+  return JSON.stringify(text).replace(
+    /[\u0085\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}

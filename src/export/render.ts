@@ -1,0 +1,221 @@
+import { Document, Scalar, type YAMLMap, type YAMLSeq } from 'yaml';
+import { compareText } from '../plan/limits.js';
+import type { ApiEventFilter, Subscription } from '../toggl/types.js';
+import { redactUrl } from '../util/redact.js';
+import { VERSION } from '../version.js';
+import { quote } from './quote.js';
+import { SecretNames } from './varnames.js';
+
+/**
+ * Renders live subscriptions as YAML in the documented file format, built so that `sync --dry-run` on
+ * the unmodified export plans nothing:
+ * - every field the planner compares is written exactly as live (`enabled` always, filters as a set);
+ * - `prune: true`, because the export lists everything the workspace has;
+ * - secrets are never written: the live secret is not even read here (see `ExportedSubscription`). Each
+ *   subscription gets a commented-out `# secret: ${NAME}` line instead. Uncommented it would be an unset
+ *   variable (an error) or a compared value, so it stays a comment until the user chooses to manage it.
+ *
+ * The YAML is data that must round-trip, so it is not passed through `redact` (which would mask query
+ * values inside `url_callback` and turn the export into a plan to change every URL).
+ */
+
+export interface ExportedWorkspace {
+  workspace_id: number;
+  subscriptions: readonly Subscription[];
+}
+
+export interface SecretVariable {
+  name: string;
+  workspace_id: number;
+  description: string;
+}
+
+export interface RenderOptions {
+  /** What the `# yaml-language-server: $schema=` modeline points at. */
+  schemaRef: string;
+}
+
+export interface RenderResult {
+  yaml: string;
+  /** The variables named in the commented `secret:` lines, in file order. */
+  variables: SecretVariable[];
+  /** Things the user must look at before committing (already free of credentials). */
+  warnings: string[];
+}
+
+/** Everything the export reads from a live subscription; the secret is deliberately absent. */
+interface ExportedSubscription {
+  subscription_id: number;
+  description: string;
+  url_callback: string;
+  enabled: boolean;
+  event_filters: ApiEventFilter[];
+}
+
+function pick(s: Subscription): ExportedSubscription {
+  return {
+    subscription_id: s.subscription_id,
+    description: s.description,
+    url_callback: s.url_callback,
+    enabled: s.enabled,
+    event_filters: s.event_filters ?? [],
+  };
+}
+
+export function renderExport(workspaces: readonly ExportedWorkspace[], opts: RenderOptions): RenderResult {
+  const names = new SecretNames();
+  const variables: SecretVariable[] = [];
+  const warnings: string[] = [];
+  const docs: string[] = [];
+
+  workspaces.forEach((ws, index) => {
+    const { kept, duplicates } = dedupe(ws.subscriptions.map(pick));
+    const prune = duplicates.length === 0;
+    for (const d of duplicates) {
+      warnings.push(
+        `workspace ${ws.workspace_id}: description ${quote(d.description)} is used by more than one live ` +
+          `subscription; only id ${kept.find((k) => k.description === d.description)?.subscription_id} is ` +
+          `exported and the workspace is exported with prune: false so id ${d.subscription_id} is not deleted`,
+      );
+    }
+
+    const wsVars: SecretVariable[] = [];
+    const items = kept.map((sub) => {
+      const variable = {
+        name: names.next(sub.description),
+        workspace_id: ws.workspace_id,
+        description: sub.description,
+      };
+      wsVars.push(variable);
+      const urlWarning = urlCredentials(sub.url_callback);
+      if (urlWarning) {
+        warnings.push(
+          `workspace ${ws.workspace_id}, subscription ${quote(sub.description)}: url_callback ` +
+            `${redactUrl(sub.url_callback)} carries ${urlWarning}; move them to \${VAR} references ` +
+            'before committing the file',
+        );
+      }
+      if (sub.url_callback.includes('${')) {
+        warnings.push(
+          `workspace ${ws.workspace_id}, subscription ${quote(sub.description)}: url_callback contains ` +
+            '"${", which the loader reads as a variable reference; edit it before syncing',
+        );
+      }
+      return { sub, variable, urlWarning };
+    });
+    variables.push(...wsVars);
+
+    const doc = new Document({
+      workspace_id: ws.workspace_id,
+      prune,
+      subscriptions: items.map(({ sub }) => ({
+        description: sub.description,
+        url_callback: sub.url_callback,
+        enabled: sub.enabled,
+        event_filters: sortFilters(sub.event_filters),
+      })),
+    });
+    const seq = doc.get('subscriptions', true) as YAMLSeq<YAMLMap>;
+    seq.items.forEach((map, i) => {
+      decorate(map, items[i]!);
+    });
+    if (!prune) {
+      const pair = doc.contents as YAMLMap;
+      const key = pair.items.find((p) => (p.key as Scalar).value === 'prune')?.key as Scalar | undefined;
+      if (key) key.comment = ' several live subscriptions share a description; see the export warnings';
+    }
+    doc.commentBefore = header(ws, kept.length, wsVars, index === 0 ? opts.schemaRef : undefined);
+    docs.push(doc.toString({ lineWidth: 0 }));
+  });
+
+  return { yaml: docs.join('---\n'), variables, warnings };
+}
+
+function decorate(
+  map: YAMLMap,
+  item: { sub: ExportedSubscription; variable: SecretVariable; urlWarning: string | undefined },
+): void {
+  for (const pair of map.items) {
+    const key = (pair.key as Scalar).value;
+    const value = pair.value as Scalar | YAMLSeq<YAMLMap>;
+    // Double quotes for every description: YAML 1.1 readers take `yes`, `on` or `1e3` for non-strings,
+    // and quotes, colons, `#`, leading `*`/`&`/`!` and control characters are all escaped the same way.
+    if (key === 'description') (value as Scalar).type = Scalar.QUOTE_DOUBLE;
+    if (key === 'url_callback' && item.urlWarning) {
+      (value as Scalar).comment = ` carries ${item.urlWarning}: move them to \${VAR} references`;
+    }
+    if (key === 'event_filters') {
+      (pair.key as Scalar).commentBefore =
+        ` secret: \${${item.variable.name}}  # uncomment and set ${item.variable.name} to manage it`;
+      for (const filter of (value as YAMLSeq<YAMLMap>).items) filter.flow = true;
+    }
+  }
+}
+
+function header(
+  ws: ExportedWorkspace,
+  count: number,
+  vars: readonly SecretVariable[],
+  schemaRef: string | undefined,
+): string {
+  const lines: string[] = [];
+  if (schemaRef !== undefined) lines.push(` yaml-language-server: $schema=${schemaRef}`, '');
+  lines.push(
+    ` Exported by toggl-webhooks-sync ${VERSION} from workspace ${ws.workspace_id}: ${count} subscription${count === 1 ? '' : 's'}.`,
+    ' Review it, commit it, and `toggl-webhooks-sync sync --dry-run` plans no change.',
+  );
+  if (vars.length > 0) {
+    lines.push(
+      ' Secrets are never exported. Without a `secret:` line the live secret is kept and never compared.',
+      ' To manage one, uncomment its line and set the variable in the environment of every run:',
+      ...vars.map((v) => `   ${v.name}  ${quote(v.description)}`),
+    );
+  }
+  return lines.join('\n');
+}
+
+/** The API keeps descriptions unique; if it ever returns two, keep the oldest (lowest id) of each. */
+function dedupe(subs: ExportedSubscription[]): {
+  kept: ExportedSubscription[];
+  duplicates: ExportedSubscription[];
+} {
+  const sorted = [...subs].sort(
+    (a, b) => compareText(a.description, b.description) || a.subscription_id - b.subscription_id,
+  );
+  const kept: ExportedSubscription[] = [];
+  const duplicates: ExportedSubscription[] = [];
+  for (const s of sorted) {
+    if (kept.at(-1)?.description === s.description) duplicates.push(s);
+    else kept.push(s);
+  }
+  return { kept, duplicates };
+}
+
+function sortFilters(filters: readonly ApiEventFilter[]): ApiEventFilter[] {
+  const seen = new Set<string>();
+  return [...filters]
+    .sort((a, b) => compareText(a.entity, b.entity) || compareText(a.action, b.action))
+    .filter((f) => {
+      const key = `${f.entity}\u0000${f.action}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    })
+    .map((f) => ({ entity: f.entity, action: f.action }));
+}
+
+/** "userinfo and query values", "query values" or undefined: what would leak into git. */
+export function urlCredentials(raw: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return undefined;
+  }
+  const userinfo = url.username !== '' || url.password !== '';
+  const query = [...url.searchParams.values()].some((v) => v !== '');
+  if (userinfo && query) return 'userinfo and query values';
+  if (userinfo) return 'userinfo';
+  if (query) return 'query values';
+  return undefined;
+}

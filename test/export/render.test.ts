@@ -1,0 +1,215 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import type { DesiredWorkspace } from '../../src/config/types.js';
+import { renderExport, urlCredentials } from '../../src/export/render.js';
+import { planWorkspace } from '../../src/plan/plan.js';
+import type { Subscription } from '../../src/toggl/types.js';
+
+const SCHEMA = '../schemas/subscriptions.schema.json';
+
+function live(id: number, description: string, over: Partial<Subscription> = {}): Subscription {
+  return {
+    subscription_id: id,
+    workspace_id: 1,
+    description,
+    url_callback: 'https://hooks.example.com/a',
+    enabled: true,
+    secret: `live-secret-${id}-xyz`,
+    event_filters: [{ entity: 'project', action: 'created' }],
+    validated_at: null,
+    ...over,
+  };
+}
+
+interface ParsedDoc {
+  workspace_id: number;
+  prune: boolean;
+  subscriptions: Array<{
+    description: string;
+    url_callback: string;
+    enabled: boolean;
+    secret?: string;
+    event_filters: Array<{ entity: string; action: string }>;
+  }>;
+}
+
+function parse(yaml: string): ParsedDoc[] {
+  return parseAllDocuments(yaml).map((d) => {
+    expect(d.errors).toEqual([]);
+    return d.toJS() as ParsedDoc;
+  });
+}
+
+/** What the loader makes of a parsed document, minus schema checks (the end-to-end tests use the real loader). */
+function asDesired(doc: ParsedDoc): DesiredWorkspace {
+  return {
+    workspace_id: doc.workspace_id,
+    prune: doc.prune,
+    ignore: [],
+    subscriptions: new Map(
+      doc.subscriptions.map((s) => [s.description, { ...s, source: { file: 'x.yaml', line: 1, col: 1 } }]),
+    ),
+    sources: [],
+  };
+}
+
+describe('renderExport', () => {
+  it('writes the documented format: modeline first, sorted, enabled always, filters sorted, no secret', () => {
+    const subs = [
+      live(3, 'b second', {
+        enabled: false,
+        event_filters: [
+          { entity: 'tag', action: '*' },
+          { entity: 'project', action: 'updated' },
+          { entity: 'project', action: 'created' },
+        ],
+      }),
+      live(2, 'a first'),
+    ];
+    const { yaml, variables, warnings } = renderExport([{ workspace_id: 1, subscriptions: subs }], {
+      schemaRef: SCHEMA,
+    });
+    expect(yaml.split('\n')[0]).toBe(`# yaml-language-server: $schema=${SCHEMA}`);
+    expect(warnings).toEqual([]);
+    expect(variables).toEqual([
+      { name: 'A_FIRST_SECRET', workspace_id: 1, description: 'a first' },
+      { name: 'B_SECOND_SECRET', workspace_id: 1, description: 'b second' },
+    ]);
+    expect(yaml).not.toContain('live-secret');
+    expect(yaml).toContain('#   A_FIRST_SECRET  "a first"');
+    expect(yaml).toContain(
+      `    # secret: \${B_SECOND_SECRET}  # uncomment and set B_SECOND_SECRET to manage it\n`,
+    );
+    const [doc] = parse(yaml);
+    expect(doc).toEqual({
+      workspace_id: 1,
+      prune: true,
+      subscriptions: [
+        {
+          description: 'a first',
+          url_callback: 'https://hooks.example.com/a',
+          enabled: true,
+          event_filters: [{ entity: 'project', action: 'created' }],
+        },
+        {
+          description: 'b second',
+          url_callback: 'https://hooks.example.com/a',
+          enabled: false,
+          event_filters: [
+            { entity: 'project', action: 'created' },
+            { entity: 'project', action: 'updated' },
+            { entity: 'tag', action: '*' },
+          ],
+        },
+      ],
+    });
+  });
+
+  it('writes one document per workspace with names unique across them', () => {
+    const { yaml, variables } = renderExport(
+      [
+        { workspace_id: 1, subscriptions: [live(1, 'Same')] },
+        { workspace_id: 2, subscriptions: [live(2, 'Same', { workspace_id: 2 })] },
+        { workspace_id: 3, subscriptions: [] },
+      ],
+      { schemaRef: SCHEMA },
+    );
+    const docs = parse(yaml);
+    expect(docs.map((d) => d.workspace_id)).toEqual([1, 2, 3]);
+    expect(docs[2]?.subscriptions).toEqual([]);
+    expect(variables.map((v) => v.name)).toEqual(['SAME_SECRET', 'SAME_SECRET_2']);
+    expect(yaml.match(/yaml-language-server/g)).toHaveLength(1);
+  });
+
+  it('quotes hostile descriptions so they read back exactly and cannot break out of comments', () => {
+    const descriptions = [
+      'Café ☕: ünïcode',
+      'has "quotes" and # hash',
+      "it's: a colon",
+      '*star',
+      '&anchor',
+      '!tag',
+      'yes',
+      '123',
+      '- dash',
+      'line\nbreak\u2028sep',
+      `\${NOT_A_VAR}`,
+    ];
+    const { yaml } = renderExport(
+      [{ workspace_id: 1, subscriptions: descriptions.map((d, i) => live(i + 1, d)) }],
+      { schemaRef: SCHEMA },
+    );
+    const [doc] = parse(yaml);
+    expect(doc?.subscriptions.map((s) => s.description).sort()).toEqual([...descriptions].sort());
+    // Every line is either a comment, blank, or YAML content: no description text leaked onto its own line.
+    for (const line of yaml.split('\n')) {
+      expect(line).not.toMatch(/^(break|sep)/);
+    }
+    expect(yaml).toContain('"line\\nbreak\\u2028sep"');
+  });
+
+  it('keeps url_callback verbatim but warns, without the credentials, when it carries some', () => {
+    const url = 'https://user:pa55word@hooks.example.com/t?token=s3cr3t-token&x=';
+    const { yaml, warnings } = renderExport(
+      [{ workspace_id: 7, subscriptions: [live(1, 'Hook', { url_callback: url })] }],
+      {
+        schemaRef: SCHEMA,
+      },
+    );
+    expect(parse(yaml)[0]?.subscriptions[0]?.url_callback).toBe(url);
+    expect(yaml).toContain(`# carries userinfo and query values: move them to \${VAR} references`);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain('workspace 7, subscription "Hook"');
+    expect(warnings[0]).not.toContain('s3cr3t-token');
+    expect(warnings[0]).not.toContain('pa55word');
+  });
+
+  it('exports duplicate live descriptions once, with prune: false so nothing gets deleted', () => {
+    const { yaml, warnings } = renderExport(
+      [{ workspace_id: 1, subscriptions: [live(9, 'Twice'), live(4, 'Twice'), live(5, 'Once')] }],
+      { schemaRef: SCHEMA },
+    );
+    const [doc] = parse(yaml);
+    expect(doc?.prune).toBe(false);
+    expect(doc?.subscriptions.map((s) => s.description)).toEqual(['Once', 'Twice']);
+    expect(warnings[0]).toMatch(/only id 4 is exported .* id 9 is not deleted/);
+  });
+
+  it('round-trips: the planner finds nothing to change for any live state', () => {
+    const filter = fc.record({
+      entity: fc.constantFrom('project', 'tag', 'client', '*', 'time_entry'),
+      action: fc.constantFrom('created', 'updated', 'deleted', '*'),
+    });
+    const sub = fc.record({
+      description: fc.string({ unit: 'grapheme', minLength: 1, maxLength: 30 }),
+      url_callback: fc.webUrl({ withQueryParameters: true }),
+      enabled: fc.boolean(),
+      event_filters: fc.array(filter, { minLength: 1, maxLength: 4 }),
+    });
+    fc.assert(
+      fc.property(fc.uniqueArray(sub, { selector: (s) => s.description, maxLength: 8 }), (subs) => {
+        const liveSubs = subs.map((s, i) => live(i + 1, s.description, s));
+        const { yaml } = renderExport([{ workspace_id: 1, subscriptions: liveSubs }], { schemaRef: SCHEMA });
+        const [doc] = parse(yaml);
+        const plan = planWorkspace(asDesired(doc!), liveSubs);
+        expect(plan.changes).toEqual([]);
+        for (const s of liveSubs) expect(yaml).not.toContain(s.secret);
+      }),
+      { numRuns: 60 },
+    );
+  });
+});
+
+describe('urlCredentials', () => {
+  it.each([
+    ['https://h.example/x', undefined],
+    ['https://h.example/x?flag', undefined],
+    ['https://h.example/x?a=1', 'query values'],
+    ['https://u@h.example/x', 'userinfo'],
+    ['https://u:p@h.example/x?a=1', 'userinfo and query values'],
+    ['not a url', undefined],
+  ])('%s', (url, expected) => {
+    expect(urlCredentials(url)).toBe(expected);
+  });
+});
