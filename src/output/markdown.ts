@@ -61,7 +61,7 @@ export function text(value: string): string {
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
-    .replace(/([\\`*_[\]{}()#+!|~])/g, '\\$1')
+    .replace(/([\\`*_[\]|~#])/g, '\\$1')
     .replace(/\r\n|\r|\n/g, '<br>');
 }
 

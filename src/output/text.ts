@@ -62,14 +62,13 @@ export function renderText(result: ReconcileResult, opts: TextOptions): string {
 
   if (!result.dryRun && result.outcomes.length > 0) {
     const notAttempted = result.outcomes.length - s.applied - s.failed;
+    const counts = `${s.applied} applied, ${s.failed} failed${notAttempted > 0 ? `, ${notAttempted} not attempted` : ''}`;
     if (result.failures.some((f) => f.stage === 'guard') && !attempted) {
       out.push(paint('red', 'Apply refused by the mass-delete guard: nothing was changed.'));
-    } else if (s.failed > 0) {
-      out.push(
-        paint('red', `Apply finished with ${s.failed} failed: ${s.applied} applied, ${s.failed} failed.`),
-      );
-    } else if (notAttempted > 0) {
-      out.push(paint('red', `Apply stopped: ${s.applied} applied, ${notAttempted} not attempted.`));
+    } else if (result.aborted) {
+      out.push(paint('red', `Apply interrupted: ${counts}.`));
+    } else if (s.failed > 0 || notAttempted > 0) {
+      out.push(paint('red', `Apply finished with ${s.failed} failed: ${counts}.`));
     } else {
       out.push(paint('green', `Apply complete: ${s.applied} applied.`));
     }
