@@ -30,6 +30,13 @@ export interface ReconcileOptions {
    * proceed. Runs on dry runs too, so CI reports what the API would refuse.
    */
   preflight?: ((wp: WorkspacePlan, live: readonly Subscription[]) => Promise<WorkspaceFailure[]>) | undefined;
+  /**
+   * Called after each change that was applied, with the live state already updated from the API's
+   * answer (e.g. `--ping-new`). It must not throw; a rejection is logged and does not fail the change.
+   */
+  onApplied?:
+    | ((outcome: ChangeOutcome, live: ReadonlyMap<number, readonly Subscription[]>) => Promise<void>)
+    | undefined;
 }
 
 /**
@@ -129,6 +136,16 @@ export async function reconcile(opts: ReconcileOptions): Promise<ReconcileResult
         break;
       }
       await applyOne(api, outcome, live, logger);
+      if (outcome.status === 'applied' && opts.onApplied) {
+        try {
+          await opts.onApplied(outcome, live);
+        } catch (err) {
+          logger?.warn(
+            { workspace_id: outcome.change.workspace_id },
+            redact(`after-apply hook failed: ${String(err)}`),
+          );
+        }
+      }
     }
   }
 

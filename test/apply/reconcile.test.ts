@@ -308,6 +308,31 @@ describe('reconcile', () => {
     expect(exitCodeFor(result, false)).toBe(1);
   });
 
+  it('calls onApplied after each applied change with live state from the answer; its errors fail nothing', async () => {
+    const api = new FakeApi([WS]);
+    const desired = desiredState([
+      { workspace_id: WS, subscriptions: [{ description: 'a' }, { description: 'b' }] },
+    ]);
+    api.fail = (c) =>
+      c.method === 'POST' && (c.body as { description: string }).description === 'b'
+        ? apiFailure('POST', `/subscriptions/${WS}`, 400, 'nope')
+        : undefined;
+    const seen: string[] = [];
+    const result = await reconcile({
+      desired,
+      api,
+      dryRun: false,
+      allowMassDelete: false,
+      onApplied: async (o, live) => {
+        const found = live.get(WS)?.find((s) => s.subscription_id === o.subscription_id);
+        seen.push(`${o.change.description}:${found?.description}`);
+        throw new Error('hook broke');
+      },
+    });
+    expect(seen).toEqual(['a:a']);
+    expect(result.outcomes.map((o) => o.status)).toEqual(['applied', 'failed']);
+  });
+
   it('a thrown non-API error in a change is recorded, and the rest still run', async () => {
     const api = new FakeApi([WS]);
     const desired = desiredState([
