@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DesiredSubscription, DesiredWorkspace } from '../../src/config/types.js';
+import { describedWorkspaces, subscriptionInfo } from '../../src/status/info.js';
 import { renderStatusJson, renderStatusText } from '../../src/status/render.js';
 import { isUnhealthy, summarize, workspaceStatus } from '../../src/status/report.js';
 import type { Subscription } from '../../src/toggl/types.js';
@@ -211,5 +212,35 @@ describe('status renderers', () => {
       unhealthy: 1,
       errors: 1,
     });
+  });
+});
+
+describe('subscriptionInfo (daemon metric labels)', () => {
+  it('describes each subscription of each listed workspace after the run, without URLs', () => {
+    const desired = {
+      workspaces: [ws([want('ok'), want('new', { enabled: false })]), ws([want('x')], { workspace_id: 6 })],
+      files: [],
+    };
+    const result = {
+      dryRun: true,
+      plan: { workspaces: [] },
+      outcomes: [],
+      failures: [],
+      live: new Map([[5, [have(1, 'ok', { validated_at: null }), have(2, 'stray')]]]),
+    };
+    const rows = subscriptionInfo(desired, result);
+    expect(rows).toEqual([
+      { workspace_id: '5', description: 'ok', enabled: 'true', validated: 'false', sync_status: 'in_sync' },
+      {
+        workspace_id: '5',
+        description: 'new',
+        enabled: 'unknown',
+        validated: 'unknown',
+        sync_status: 'create',
+      },
+      { workspace_id: '5', description: 'stray', enabled: 'true', validated: 'true', sync_status: 'delete' },
+    ]);
+    expect(describedWorkspaces(desired, result)).toEqual([5]);
+    expect(JSON.stringify(rows)).not.toContain('hidden-token');
   });
 });
