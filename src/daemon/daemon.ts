@@ -1,0 +1,345 @@
+import { randomBytes } from 'node:crypto';
+import { succeeded, summarize } from '../apply/summary.js';
+import type { ReconcileResult } from '../apply/types.js';
+import type { DesiredState } from '../config/types.js';
+import { ConfigError, type ErrorCode, formatIssue, TwsError } from '../errors.js';
+import type { MetricsRecorder } from '../metrics/record.js';
+import { redact } from '../util/redact.js';
+import { quotaWarning } from './quota.js';
+import { SingleFlight } from './single-flight.js';
+import { type InputWatcher, watchInputs } from './watcher.js';
+
+/** pino-shaped: the daemon logs JSON objects with a message, and hands children to reconcile. */
+export interface DaemonLogger {
+  debug(obj: object, msg: string): void;
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+  child(bindings: Record<string, unknown>): DaemonLogger;
+}
+
+/** What one reconcile needs besides the desired state; the CLI binds the API client here. */
+export type ReconcileFn = (args: {
+  desired: DesiredState;
+  dryRun: boolean;
+  allowMassDelete: boolean;
+  signal: AbortSignal;
+  logger: DaemonLogger;
+}) => Promise<ReconcileResult>;
+
+/** Timers, injectable so tests can drive the schedule. */
+export interface DaemonClock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export type TriggerReason = 'start' | 'interval' | 'change' | 'retry';
+
+export interface DaemonOptions {
+  paths: string[];
+  intervalMs: number;
+  /** Each wait is the interval times a random factor in [1 - jitter, 1 + jitter]. Default 0.1. */
+  jitter?: number;
+  dryRun: boolean;
+  allowMassDelete: boolean;
+  logger: DaemonLogger;
+  metrics: MetricsRecorder;
+  /** Loads and validates the input files; throws ConfigError for invalid ones. */
+  load: () => Promise<DesiredState>;
+  reconcile: ReconcileFn;
+  /**
+   * File-change triggers. Default: watch `paths` (see watchInputs). `false`: interval only. A
+   * function: a custom watcher calling `onChange` (tests).
+   */
+  watch?: boolean | ((onChange: () => void) => InputWatcher);
+  /** Debounce of the file watcher (default 1 s: a ConfigMap or git-sync update is a burst). */
+  debounceMs?: number;
+  clock?: DaemonClock;
+  random?: () => number;
+  /** First retry delay after a transient API failure (doubles up to the interval). Default 10 s. */
+  retryBaseMs?: number;
+}
+
+export interface CycleReport {
+  id: string;
+  reason: TriggerReason;
+  configValid: boolean;
+  /** True when reconcile ran on the last good configuration because the files are invalid now. */
+  usedLastGood: boolean;
+  result?: ReconcileResult;
+  error?: unknown;
+  success: boolean;
+  /** Milliseconds until the next scheduled reconcile. */
+  nextInMs?: number;
+}
+
+const TRANSIENT: ReadonlySet<ErrorCode> = new Set([
+  'E_API_SERVER',
+  'E_NETWORK',
+  'E_TIMEOUT',
+  'E_API_RATE_LIMITED',
+]);
+
+const systemClock: DaemonClock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+};
+
+/**
+ * The reconcile loop of `daemon`: at start, every interval (with jitter) and on file change, never
+ * two at once. Invalid files never reach reconcile: the last good configuration stays in force, and
+ * before there ever was one nothing is reconciled. A transient API failure brings the next attempt
+ * forward with exponential backoff (capped at the interval); nothing here throws out of the loop.
+ */
+export class Daemon {
+  private readonly opts: DaemonOptions;
+  private readonly clock: DaemonClock;
+  private readonly random: () => number;
+  private readonly flight: SingleFlight<TriggerReason>;
+  private readonly abort = new AbortController();
+  private watcher: InputWatcher | undefined;
+  private timer: unknown;
+  private lastGood: DesiredState | undefined;
+  private transientFailures = 0;
+  private warnedWorkspaces = -1;
+  private stopping = false;
+  private readyFlag = false;
+  private cycles = 0;
+  private readonly listeners: Array<(r: CycleReport) => void> = [];
+
+  constructor(opts: DaemonOptions) {
+    this.opts = opts;
+    this.clock = opts.clock ?? systemClock;
+    this.random = opts.random ?? Math.random;
+    this.flight = new SingleFlight<TriggerReason>(
+      (reason) => this.cycle(reason),
+      (err) => this.opts.logger.error({ err: describe(err) }, 'reconcile loop error'),
+    );
+  }
+
+  /** A reconcile has completed with a valid configuration (`/readyz`). Stays true once reached. */
+  get ready(): boolean {
+    return this.readyFlag;
+  }
+
+  /** Reconciles run so far (finished). */
+  get completed(): number {
+    return this.cycles;
+  }
+
+  /** Called after every reconcile (tests, and the CLI for its own bookkeeping). */
+  onCycle(listener: (r: CycleReport) => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** Starts watching (when enabled) and runs the first reconcile; resolves once watching. */
+  async start(): Promise<void> {
+    const { watch = true } = this.opts;
+    if (typeof watch === 'function') {
+      this.watcher = watch(() => this.trigger('change'));
+    } else if (watch) {
+      this.watcher = watchInputs({
+        paths: this.opts.paths,
+        debounceMs: this.opts.debounceMs ?? 1000,
+        onChange: () => this.trigger('change'),
+        logger: this.opts.logger,
+      });
+    }
+    await this.watcher?.ready;
+    this.trigger('start');
+  }
+
+  /** Asks for a reconcile now (or right after the one in flight). Ignored once stopping. */
+  trigger(reason: TriggerReason): void {
+    if (this.stopping) return;
+    if (reason === 'change') this.opts.logger.info({ trigger: reason }, 'input files changed');
+    this.flight.trigger(reason);
+  }
+
+  /**
+   * Graceful stop: no new reconcile, the one in flight stops before its next change (the API call
+   * in flight finishes), the watcher closes. Resolves when all of that is done.
+   */
+  async stop(): Promise<void> {
+    if (this.stopping) return this.flight.idle();
+    this.stopping = true;
+    this.clearTimer();
+    this.abort.abort();
+    await this.flight.stop();
+    await this.watcher?.close();
+  }
+
+  /** Resolves when no reconcile is running or queued. */
+  idle(): Promise<void> {
+    return this.flight.idle();
+  }
+
+  private clearTimer(): void {
+    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private schedule(ms: number, reason: TriggerReason): void {
+    this.clearTimer();
+    if (this.stopping) return;
+    this.timer = this.clock.setTimeout(() => {
+      this.timer = undefined;
+      this.trigger(reason);
+    }, ms);
+  }
+
+  private jittered(ms: number): number {
+    const j = this.opts.jitter ?? 0.1;
+    return Math.max(1, Math.round(ms * (1 + j * (2 * this.random() - 1))));
+  }
+
+  private async cycle(reason: TriggerReason): Promise<void> {
+    if (this.stopping) return;
+    this.clearTimer();
+    const id = randomBytes(4).toString('hex');
+    const log = this.opts.logger.child({ reconcile_id: id });
+    const metrics = this.opts.metrics;
+    const started = this.clock.now();
+    const report: CycleReport = { id, reason, configValid: false, usedLastGood: false, success: false };
+    log.info({ trigger: reason, dry_run: this.opts.dryRun }, 'reconcile started');
+
+    let desired: DesiredState | undefined;
+    try {
+      desired = await this.opts.load();
+      this.lastGood = desired;
+      report.configValid = true;
+      metrics.configLoaded(true);
+      this.warnQuota(desired, log);
+    } catch (err) {
+      metrics.configLoaded(false);
+      logConfigError(err, log);
+      desired = this.lastGood;
+      report.usedLastGood = desired !== undefined;
+      if (desired) log.warn({}, 'the input files are invalid: the last good configuration stays in force');
+      else log.warn({}, 'no valid configuration has been loaded yet: reconciling nothing');
+    }
+
+    let transient = false;
+    if (desired && !this.abort.signal.aborted) {
+      try {
+        const result = await this.opts.reconcile({
+          desired,
+          dryRun: this.opts.dryRun,
+          allowMassDelete: this.opts.allowMassDelete,
+          signal: this.abort.signal,
+          logger: log,
+        });
+        report.result = result;
+        transient = result.failures.some((f) => f.stage === 'list' && TRANSIENT.has(f.error.code));
+        logResult(result, log);
+      } catch (err) {
+        report.error = err;
+        transient = err instanceof TwsError && TRANSIENT.has(err.code);
+        metrics.error('apply');
+        log.error({ err: describe(err) }, 'reconcile failed');
+      }
+    }
+
+    const aborted = report.result?.aborted === true;
+    report.success = report.configValid && report.result !== undefined && succeeded(report.result);
+    const seconds = (this.clock.now() - started) / 1000;
+    metrics.reconcileEnded({
+      result: report.result,
+      success: report.success,
+      durationSeconds: seconds,
+      declaredWorkspaces: desired?.workspaces.map((w) => w.workspace_id),
+      nowMs: this.clock.now(),
+    });
+    if (report.configValid && report.result && !aborted) this.readyFlag = true;
+    this.cycles++;
+
+    if (!this.stopping) {
+      this.transientFailures = transient ? this.transientFailures + 1 : 0;
+      const interval = this.opts.intervalMs;
+      const base = this.opts.retryBaseMs ?? 10_000;
+      const wait = transient ? Math.min(interval, base * 2 ** (this.transientFailures - 1)) : interval;
+      report.nextInMs = this.jittered(wait);
+      this.schedule(report.nextInMs, transient ? 'retry' : 'interval');
+    }
+    log.info(
+      {
+        trigger: reason,
+        result: report.success ? 'success' : 'error',
+        config_valid: report.configValid,
+        duration_ms: Math.round(seconds * 1000),
+        ...(report.nextInMs !== undefined ? { next_in_ms: report.nextInMs } : {}),
+        ...(aborted ? { aborted: true } : {}),
+        ...(transient ? { retry: this.transientFailures } : {}),
+      },
+      'reconcile finished',
+    );
+    for (const l of this.listeners) l(report);
+  }
+
+  private warnQuota(desired: DesiredState, log: DaemonLogger): void {
+    const n = desired.workspaces.length;
+    if (n === this.warnedWorkspaces) return;
+    this.warnedWorkspaces = n;
+    const warning = quotaWarning(this.opts.intervalMs, n);
+    if (warning) log.warn({ interval_ms: this.opts.intervalMs, workspaces: n }, warning);
+  }
+}
+
+/** Each issue as its own line: `FILE:LINE:COL: message`, as the CLI prints them. */
+function logConfigError(err: unknown, log: DaemonLogger): void {
+  if (err instanceof ConfigError) {
+    for (const issue of err.issues) {
+      log.error(
+        { stage: 'config', file: issue.file, line: issue.line, col: issue.col },
+        redact(formatIssue(issue)),
+      );
+    }
+    log.error({ stage: 'config', issues: err.issues.length }, 'the input files are invalid');
+    return;
+  }
+  log.error({ stage: 'config', err: describe(err) }, 'the input files could not be loaded');
+}
+
+/**
+ * One line per workspace with its counts, then the totals (reconcile itself logs each change and
+ * failure as it happens); descriptions stay out of the summary.
+ */
+function logResult(result: ReconcileResult, log: DaemonLogger): void {
+  for (const wp of result.plan.workspaces) {
+    const counts = { create: 0, update: 0, patch: 0, delete: 0, applied: 0, failed: 0 };
+    for (const o of result.outcomes) {
+      if (o.change.workspace_id !== wp.workspace_id) continue;
+      counts[o.change.action]++;
+      if (o.status === 'applied') counts.applied++;
+      if (o.status === 'failed') counts.failed++;
+    }
+    log.info(
+      { workspace_id: wp.workspace_id, ...counts, unchanged: wp.unchanged, ignored: wp.ignored },
+      result.dryRun ? 'workspace planned (dry run)' : 'workspace reconciled',
+    );
+  }
+  const s = summarize(result);
+  log.info(
+    {
+      workspaces: result.plan.workspaces.length,
+      create: s.create,
+      update: s.update,
+      patch: s.patch,
+      delete: s.delete,
+      unchanged: s.unchanged,
+      applied: s.applied,
+      failed: s.failed,
+      workspace_failures: result.failures.length,
+      dry_run: result.dryRun,
+    },
+    'reconcile summary',
+  );
+}
+
+function describe(err: unknown): string {
+  if (err instanceof TwsError) return redact(`${err.code}: ${err.message}`);
+  if (err instanceof Error) return redact(`${err.name}: ${err.message}`);
+  return redact(String(err));
+}

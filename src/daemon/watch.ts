@@ -1,0 +1,102 @@
+import { TwsError } from '../errors.js';
+import { redact } from '../util/redact.js';
+import { SingleFlight } from './single-flight.js';
+import { watchInputs } from './watcher.js';
+
+/** The few logger methods watch mode uses; a pino logger satisfies it. */
+export interface WatchLogger {
+  debug(obj: object, msg: string): void;
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+
+export interface RunWatchOptions {
+  /** The inputs, as given to `sync` (files and directories). */
+  paths: string[];
+  /** Quiet time after the last file event before syncing (default 300 ms). */
+  debounceMs?: number;
+  /**
+   * One complete sync (load, plan, apply, print). It is never called twice at once. Whatever it
+   * throws is printed like the CLI prints errors (a ConfigError as its `FILE:LINE:COL: message`
+   * lines) and watching goes on: a broken file makes no API call, so the last good state stays.
+   * `signal` aborts when the user stops watching: stop before the next change.
+   */
+  runOnce: (signal: AbortSignal) => Promise<void>;
+  logger: WatchLogger;
+  /** Ends the watch. Without it, SIGINT and SIGTERM do (and the promise resolves: exit code 0). */
+  signal?: AbortSignal;
+  /** Where thrown errors are printed; default stderr. */
+  printError?: (text: string) => void;
+  /** For tests: the loader's file listing and the watcher's poll backstop (see watchInputs). */
+  listFiles?: (paths: string[]) => Promise<string[]>;
+  pollMs?: number;
+}
+
+/**
+ * `sync --watch`: sync once, then again after every settled change to the inputs, until stopped.
+ * A burst of saves is one sync; a change during a sync queues exactly one more. Resolves (never
+ * rejects for a failed sync) once stopped and the sync in flight has ended.
+ */
+export async function runWatch(opts: RunWatchOptions): Promise<void> {
+  const { logger } = opts;
+  const print = opts.printError ?? ((text: string) => process.stderr.write(text));
+  const stop = new AbortController();
+  const cleanups: Array<() => void> = [];
+  if (opts.signal) {
+    if (opts.signal.aborted) stop.abort();
+    const onAbort = () => stop.abort();
+    opts.signal.addEventListener('abort', onAbort, { once: true });
+    cleanups.push(() => opts.signal?.removeEventListener('abort', onAbort));
+  } else {
+    const onSignal = (sig: NodeJS.Signals) => {
+      logger.info({ signal: sig }, 'stopping: the sync in flight finishes its current call');
+      stop.abort();
+    };
+    for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+      process.on(sig, onSignal);
+      cleanups.push(() => process.off(sig, onSignal));
+    }
+  }
+
+  const flight = new SingleFlight<'start' | 'change'>(
+    async (reason) => {
+      if (stop.signal.aborted) return;
+      if (reason === 'change') logger.info({}, 'input changed; syncing');
+      try {
+        await opts.runOnce(stop.signal);
+      } catch (err) {
+        print(`${redact(formatError(err))}\n`);
+      }
+      if (!stop.signal.aborted) logger.info({ paths: opts.paths }, 'watching for changes (Ctrl-C to stop)');
+    },
+    (err) => print(`${redact(formatError(err))}\n`),
+  );
+
+  const watcher = watchInputs({
+    paths: opts.paths,
+    debounceMs: opts.debounceMs,
+    onChange: () => flight.trigger('change'),
+    logger,
+    listFiles: opts.listFiles,
+    ...(opts.pollMs !== undefined ? { pollMs: opts.pollMs } : {}),
+  });
+  try {
+    await watcher.ready;
+    if (!stop.signal.aborted) flight.trigger('start');
+    await new Promise<void>((resolve) => {
+      if (stop.signal.aborted) resolve();
+      else stop.signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+  } finally {
+    await flight.stop();
+    await watcher.close();
+    for (const c of cleanups) c();
+  }
+}
+
+/** As the CLI's main() prints errors: user errors (TwsError) without a stack trace. */
+export function formatError(err: unknown): string {
+  if (err instanceof TwsError) return `error: ${err.message}`;
+  if (err instanceof Error) return `error: ${err.message}\n${err.stack ?? ''}`;
+  return `error: ${String(err)}`;
+}

@@ -1,0 +1,109 @@
+import type { ReconcileResult } from '../apply/types.js';
+import type { ChangeAction } from '../plan/types.js';
+import type { DaemonMetrics, ErrorStage } from './registry.js';
+
+const ACTIONS: readonly ChangeAction[] = ['create', 'update', 'patch', 'delete'];
+
+/** What the API client reports after each response (`hooks.onResponse`). */
+export interface ApiResponseInfo {
+  method: string;
+  path: string;
+  /** HTTP status; 0 or undefined when no response arrived. */
+  status?: number | undefined;
+  durationMs?: number | undefined;
+  quotaRemaining?: number | undefined;
+  quotaResetsIn?: number | undefined;
+}
+
+/**
+ * Turns reconcile results into the SPEC section 5 series. Holds the per-workspace drift between
+ * reconciles, so that a workspace whose list failed keeps its last known drift instead of reading 0.
+ */
+export class MetricsRecorder {
+  private readonly drift = new Map<number, Map<ChangeAction, number>>();
+
+  constructor(readonly metrics: DaemonMetrics) {}
+
+  /** The input files loaded (1) or were invalid (0); an invalid load also counts a `config` error. */
+  configLoaded(valid: boolean): void {
+    this.metrics.configValid.set(valid ? 1 : 0);
+    if (!valid) this.metrics.errors.inc({ stage: 'config' });
+  }
+
+  error(stage: ErrorStage, count = 1): void {
+    if (count > 0) this.metrics.errors.inc({ stage }, count);
+  }
+
+  /**
+   * One reconcile ended. `success` is the caller's verdict (valid configuration and a fully
+   * successful result); `result` is absent when there was nothing to reconcile or it threw.
+   */
+  reconcileEnded(opts: {
+    result?: ReconcileResult | undefined;
+    success: boolean;
+    durationSeconds: number;
+    declaredWorkspaces?: readonly number[] | undefined;
+    nowMs: number;
+  }): void {
+    const { result, success } = opts;
+    if (result) this.recordResult(result, opts.declaredWorkspaces);
+    this.metrics.reconcileTotal.inc({ result: success ? 'success' : 'error' });
+    this.metrics.reconcileDuration.observe(opts.durationSeconds);
+    if (success) this.metrics.lastSuccess.set(Math.floor(opts.nowMs / 1000));
+  }
+
+  apiResponse(info: ApiResponseInfo): void {
+    this.metrics.apiRequests.inc({ method: info.method.toUpperCase(), status: String(info.status ?? 0) });
+    if (info.quotaRemaining !== undefined && Number.isFinite(info.quotaRemaining)) {
+      const ws = workspaceOfPath(info.path);
+      // The quota is per user per organization; a workspace id is the closest thing the client knows.
+      if (ws !== undefined) this.metrics.quotaRemaining.set({ workspace_id: ws }, info.quotaRemaining);
+    }
+  }
+
+  private recordResult(result: ReconcileResult, declared: readonly number[] | undefined): void {
+    for (const o of result.outcomes) {
+      const labels = { workspace_id: String(o.change.workspace_id), action: o.change.action };
+      this.metrics.driftDetected.inc(labels);
+      if (o.status === 'applied') this.metrics.changesApplied.inc(labels);
+    }
+    this.recordErrors(result);
+
+    // Drift is recomputed for every workspace that was planned; a workspace whose list failed keeps
+    // its last value (its state is unknown, not fixed); a workspace no longer declared is dropped.
+    const planned = new Set(result.plan.workspaces.map((wp) => wp.workspace_id));
+    for (const ws of planned) this.drift.set(ws, new Map(ACTIONS.map((a) => [a, 0])));
+    for (const o of result.outcomes) {
+      if (o.status === 'applied') continue;
+      const counts = this.drift.get(o.change.workspace_id);
+      if (counts) counts.set(o.change.action, (counts.get(o.change.action) ?? 0) + 1);
+    }
+    const keep = new Set(declared ?? [...planned, ...result.failures.map((f) => f.workspace_id)]);
+    for (const ws of [...this.drift.keys()]) if (!keep.has(ws)) this.drift.delete(ws);
+
+    this.metrics.drift.reset();
+    for (const [ws, counts] of this.drift) {
+      for (const [action, n] of counts) this.metrics.drift.set({ workspace_id: String(ws), action }, n);
+    }
+  }
+
+  private recordErrors(result: ReconcileResult): void {
+    let list = 0;
+    let apply = 0;
+    for (const f of result.failures) {
+      // A guard or limit refusal is a change that could not be applied; the SPEC's stages are
+      // config, list and apply.
+      if (f.stage === 'list') list++;
+      else apply++;
+    }
+    for (const o of result.outcomes) if (o.status === 'failed') apply++;
+    this.error('list', list);
+    this.error('apply', apply);
+  }
+}
+
+/** `/subscriptions/123/9` -> `123`; paths without a workspace (event_filters, status) -> undefined. */
+export function workspaceOfPath(path: string): string | undefined {
+  const m = /^\/(?:subscriptions|limits|ping|validate)\/(\d+)(?:\/|$|\?)/.exec(path);
+  return m?.[1];
+}
