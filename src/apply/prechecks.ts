@@ -1,8 +1,8 @@
 import type { DesiredState } from '../config/types.js';
-import { ConfigError, type LimitError, type TwsError } from '../errors.js';
+import { ConfigError, type TwsError } from '../errors.js';
 import { catalogViolations } from '../plan/catalog.js';
 import { limitViolations } from '../plan/limits.js';
-import type { Plan, WorkspacePlan } from '../plan/types.js';
+import type { WorkspacePlan } from '../plan/types.js';
 import type { EventFilterCatalog, Subscription, TogglApi, WorkspaceLimits } from '../toggl/types.js';
 import { redact } from '../util/redact.js';
 import type { ReconcileLogger } from './reconcile.js';
@@ -29,60 +29,54 @@ export interface PrecheckCache {
   now: () => number;
 }
 
-/** A cache for `reconcile({ precheckCache })`; limits and filters rarely change, so minutes are fine. */
+/** A cache for `limitsPreflight({ cache })`; limits and filters rarely change, so minutes are fine. */
 export function createPrecheckCache(ttlMs = 15 * 60_000, now: () => number = Date.now): PrecheckCache {
   return { ttlMs, limits: new Map(), now };
 }
 
-export interface PrecheckOptions {
-  plan: Plan;
-  desired: DesiredState;
-  live: ReadonlyMap<number, readonly Subscription[]>;
+export interface PreflightOptions {
   api: TogglApi;
+  desired: DesiredState;
   logger?: ReconcileLogger | undefined;
+  /** Keeps answers across runs (the daemon); without it each run reads them afresh, once per run. */
   cache?: PrecheckCache | undefined;
 }
 
-/** The failures to report (stage `limit`); their workspaces must not be changed. */
-export async function precheck(opts: PrecheckOptions): Promise<WorkspaceFailure[]> {
-  const { plan, desired, live, api, logger, cache } = opts;
-  const failures: WorkspaceFailure[] = [];
-  const needsFilters = (wp: WorkspacePlan) =>
-    wp.changes.some((c) => c.action === 'create' || c.action === 'update');
-  const needsLimits = (wp: WorkspacePlan) =>
-    wp.changes.some(
-      (c) => c.action === 'create' || c.action === 'update' || (c.action === 'patch' && c.enabled),
-    );
+export type Preflight = (wp: WorkspacePlan, live: readonly Subscription[]) => Promise<WorkspaceFailure[]>;
 
-  let catalog: EventFilterCatalog | undefined;
-  if (plan.workspaces.some(needsFilters)) catalog = await readCatalog(api, logger, cache);
-
-  for (const wp of plan.workspaces) {
+/**
+ * The `preflight` hook of `reconcile`; create one per run. Reconcile calls it for each workspace plan
+ * with changes, then logs and reports what it returns (stage `limit`) and refuses that workspace's plan.
+ * GET /event_filters is read at most once per run (or per cache TTL), GET /limits once per workspace.
+ */
+export function limitsPreflight(opts: PreflightOptions): Preflight {
+  const { api, desired, logger, cache } = opts;
+  let catalog: Promise<EventFilterCatalog | undefined> | undefined;
+  return async (wp, live) => {
     const ws = wp.workspace_id;
+    const failures: WorkspaceFailure[] = [];
+    const sent = wp.changes.filter((c) => c.action === 'create' || c.action === 'update');
+    const enables = wp.changes.some((c) => c.action === 'patch' && c.enabled);
     const declared = desired.workspaces.find((d) => d.workspace_id === ws);
-    if (catalog && declared && needsFilters(wp)) {
-      const sent = new Set(
-        wp.changes.filter((c) => c.action === 'create' || c.action === 'update').map((c) => c.description),
-      );
-      const issues = catalogViolations(declared, catalog, sent);
-      if (issues.length > 0) fail(failures, ws, new ConfigError(issues), logger);
-    }
-    if (!needsLimits(wp)) continue;
-    const limits = await readLimits(api, ws, logger, cache);
-    if (!limits) continue;
-    for (const error of limitViolations(wp, live.get(ws) ?? [], limits)) fail(failures, ws, error, logger);
-  }
-  return failures;
-}
 
-function fail(
-  failures: WorkspaceFailure[],
-  ws: number,
-  error: LimitError | ConfigError,
-  logger: ReconcileLogger | undefined,
-): void {
-  failures.push({ workspace_id: ws, stage: 'limit', error });
-  logger?.error({ workspace_id: ws, stage: 'limit', code: error.code }, redact(error.message));
+    if (sent.length > 0 && declared) {
+      catalog ??= readCatalog(api, logger, cache);
+      const known = await catalog;
+      if (known) {
+        const issues = catalogViolations(declared, known, new Set(sent.map((c) => c.description)));
+        if (issues.length > 0)
+          failures.push({ workspace_id: ws, stage: 'limit', error: new ConfigError(issues) });
+      }
+    }
+    if (sent.length > 0 || enables) {
+      const limits = await readLimits(api, ws, logger, cache);
+      if (limits) {
+        for (const error of limitViolations(wp, live, limits))
+          failures.push({ workspace_id: ws, stage: 'limit', error });
+      }
+    }
+    return failures;
+  };
 }
 
 async function readCatalog(
