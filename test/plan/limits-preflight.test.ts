@@ -13,7 +13,7 @@ class Api extends FakeApi {
   catalog: EventFilterCatalog | Error = { project: ['created', 'updated', 'deleted'], tag: ['created'] };
   reads: string[] = [];
   pings: number[] = [];
-  override async limits(ws: number): Promise<WorkspaceLimits> {
+  override async limits(ws = 0): Promise<WorkspaceLimits> {
     this.reads.push(`limits/${ws}`);
     if (this.limitsOf instanceof Error) throw this.limitsOf;
     return this.limitsOf;
@@ -23,7 +23,7 @@ class Api extends FakeApi {
     if (this.catalog instanceof Error) throw this.catalog;
     return this.catalog;
   }
-  override async ping(ws: number, id: number): Promise<{ status?: string }> {
+  override async ping(ws = 0, id = 0): Promise<{ status?: string }> {
     this.pings.push(id);
     if (ws < 0) throw new Error('unreachable');
     return { status: 'OK' };
