@@ -95,12 +95,6 @@ export function renderExport(workspaces: readonly ExportedWorkspace[], opts: Ren
             'before committing the file',
         );
       }
-      if (sub.url_callback.includes('${')) {
-        warnings.push(
-          `workspace ${ws.workspace_id}, subscription ${quote(sub.description)}: url_callback contains ` +
-            '"${", which the loader reads as a variable reference; edit it before syncing',
-        );
-      }
       return { sub, variable, urlWarning };
     });
     variables.push(...wsVars);
@@ -110,7 +104,9 @@ export function renderExport(workspaces: readonly ExportedWorkspace[], opts: Ren
       prune,
       subscriptions: items.map(({ sub }) => ({
         description: sub.description,
-        url_callback: sub.url_callback,
+        // A literal `${` in a live URL would read back as a variable reference; `$${` keeps it literal.
+        // (A replacer function, because in a replacement string `$$` means one `$`.)
+        url_callback: sub.url_callback.replaceAll('${', () => '$${'),
         enabled: sub.enabled,
         event_filters: sortFilters(sub.event_filters),
       })),

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import { expandVariables } from '../../src/config/expand.js';
 import type { DesiredWorkspace } from '../../src/config/types.js';
 import { renderExport, urlCredentials } from '../../src/export/render.js';
 import { planWorkspace } from '../../src/plan/plan.js';
@@ -163,6 +164,16 @@ describe('renderExport', () => {
     expect(warnings[0]).toContain('workspace 7, subscription "Hook"');
     expect(warnings[0]).not.toContain('s3cr3t-token');
     expect(warnings[0]).not.toContain('pa55word');
+  });
+
+  it('escapes a literal ${ in a live URL so the loader reads it back unchanged', () => {
+    const url = 'https://hooks.example.com/x/$' + '{literal}/a$$b';
+    const { yaml } = renderExport([{ workspace_id: 1, subscriptions: [live(1, 'Odd', { url_callback: url })] }], {
+      schemaRef: SCHEMA,
+    });
+    const written = parse(yaml)[0]?.subscriptions[0]?.url_callback ?? '';
+    expect(written).toBe('https://hooks.example.com/x/$$' + '{literal}/a$$b');
+    expect(expandVariables(written, {})).toMatchObject({ ok: true, value: url });
   });
 
   it('exports duplicate live descriptions once, with prune: false so nothing gets deleted', () => {

@@ -1,12 +1,48 @@
+import { InvalidArgumentError } from 'commander';
 import type { RegisterCommand } from '../main.js';
+import { type LogLevel, parseHttpUrl, parseLogLevel } from '../options.js';
 
-// Placeholder until the owning issue lands the command.
+interface ExportFlags {
+  workspace: number[];
+  out?: string;
+  schema?: string;
+  apiUrl?: string;
+  logLevel?: LogLevel;
+}
+
+function collectWorkspace(value: string, previous: number[]): number[] {
+  const id = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(id) || id < 1) {
+    throw new InvalidArgumentError('expected a workspace id (a positive integer).');
+  }
+  return [...previous, id];
+}
+
 export const registerExport: RegisterCommand = (program, setExit) => {
   program
     .command('export')
-    .description('(not yet implemented)')
-    .action(() => {
-      process.stderr.write('export: not implemented yet\n');
-      setExit(1);
+    .description(
+      'print the live subscriptions of workspaces as YAML, to adopt them (secrets are never exported)',
+    )
+    .requiredOption('-w, --workspace <id>', 'workspace to export (repeat for several)', collectWorkspace, [])
+    .option('-o, --out <file>', 'write the YAML to this file instead of stdout')
+    .option('--schema <ref>', "what the file's `$schema` modeline points at (default: the schema's URL)")
+    .option(
+      '--api-url <url>',
+      'Toggl Webhooks API base URL (default: TOGGL_API_URL or the Toggl API)',
+      parseHttpUrl,
+    )
+    .option('--log-level <level>', 'trace, debug, info, warn, error or silent (default: warn)', parseLogLevel)
+    .action(async (flags: ExportFlags) => {
+      const { runExport } = await import('../../export/run.js');
+      setExit(
+        await runExport({
+          workspaces: flags.workspace,
+          out: flags.out,
+          schemaRef: flags.schema,
+          apiUrl: flags.apiUrl,
+          logLevel: flags.logLevel ?? 'warn',
+        }),
+      );
     });
 };

@@ -1,12 +1,44 @@
+import { InvalidArgumentError } from 'commander';
 import type { RegisterCommand } from '../main.js';
+import { parseHttpUrl, parseLogLevel } from '../options.js';
 
-// Placeholder until the owning issue lands the command.
+interface StatusFlags {
+  output: 'text' | 'json';
+  detailedExitcode?: boolean;
+  apiUrl?: string;
+}
+
+function parseStatusOutput(value: string): 'text' | 'json' {
+  const v = value.trim().toLowerCase();
+  if (v === 'text' || v === 'json') return v;
+  throw new InvalidArgumentError('expected one of text, json.');
+}
+
 export const registerStatus: RegisterCommand = (program, setExit) => {
   program
     .command('status')
-    .description('(not yet implemented)')
-    .action(() => {
-      process.stderr.write('status: not implemented yet\n');
-      setExit(1);
+    .description(
+      'show the live state of each declared subscription: in sync, enabled, validated, pending events',
+    )
+    .argument('[paths...]', 'YAML files or directories (read recursively)', [])
+    .option('-o, --output <format>', 'text or json', parseStatusOutput, 'text')
+    .option('--detailed-exitcode', 'exit 2 when a change is pending or a subscription is unhealthy')
+    .option(
+      '--api-url <url>',
+      'Toggl Webhooks API base URL (default: TOGGL_API_URL or the Toggl API)',
+      parseHttpUrl,
+    )
+    // Accepted for symmetry with the other commands; status logs nothing of its own.
+    .option('--log-level <level>', 'trace, debug, info, warn, error or silent', parseLogLevel)
+    .action(async (paths: string[], flags: StatusFlags) => {
+      const { runStatus } = await import('../../status/run.js');
+      setExit(
+        await runStatus({
+          paths,
+          output: flags.output,
+          detailedExitcode: flags.detailedExitcode === true,
+          apiUrl: flags.apiUrl,
+        }),
+      );
     });
 };

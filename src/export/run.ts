@@ -1,0 +1,119 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { rename, rm, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import type { Subscription, TogglApi } from '../toggl/types.js';
+import { redact, registerSecret } from '../util/redact.js';
+import { type ExportedWorkspace, renderExport } from './render.js';
+
+/** What `export` was asked to do, already parsed. */
+export interface ExportOptions {
+  workspaces: number[];
+  /** `-o FILE`; stdout when absent. */
+  out?: string | undefined;
+  /** `--schema REF` for the modeline; default: the bundled schema's `$id`. */
+  schemaRef?: string | undefined;
+  apiUrl?: string | undefined;
+  logLevel: string;
+}
+
+export interface ExportIo {
+  env: NodeJS.ProcessEnv;
+  stdout: { write(text: string): unknown };
+  stderr: { write(text: string): unknown };
+}
+
+const processIo: ExportIo = { env: process.env, stdout: process.stdout, stderr: process.stderr };
+
+/**
+ * `export --workspace ID ...`: one GET per workspace, then the YAML on stdout or into `-o FILE`.
+ * All or nothing: if any workspace cannot be read, nothing is written and the exit code is 1, so a
+ * half export can never be committed and synced (with `prune: true` it would plan deletes).
+ * Warnings (URLs carrying credentials) go to stderr; the YAML is the only thing on stdout.
+ */
+export async function runExport(opts: ExportOptions, io: ExportIo = processIo): Promise<number> {
+  const { clientConfigFromEnv } = await import('../toggl/config.js');
+  const { TogglClient } = await import('../toggl/client.js');
+  const overrides: Record<string, unknown> = { quotaMode: 'fail' };
+  if (opts.apiUrl !== undefined) overrides['apiUrl'] = opts.apiUrl;
+  const api = new TogglClient(clientConfigFromEnv(io.env, overrides)) as TogglApi;
+  return exportWith(api, opts, io);
+}
+
+/** The part of `runExport` after the client exists. */
+export async function exportWith(api: TogglApi, opts: ExportOptions, io: ExportIo): Promise<number> {
+  const ids = [...new Set(opts.workspaces)];
+  const workspaces: ExportedWorkspace[] = [];
+  const errors: string[] = [];
+  for (const id of ids) {
+    try {
+      const subs: Subscription[] = await api.listSubscriptions(id);
+      // Never written, but masked anyway should one ever reach a message.
+      for (const s of subs) registerSecret(s.secret);
+      workspaces.push({ workspace_id: id, subscriptions: subs });
+    } catch (err) {
+      errors.push(`workspace ${id}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  if (errors.length > 0) {
+    io.stderr.write(redact(`${errors.map((e) => `error: ${e}`).join('\n')}\nerror: nothing was exported\n`));
+    return 1;
+  }
+
+  const { yaml, variables, warnings } = renderExport(workspaces, {
+    schemaRef: opts.schemaRef ?? defaultSchemaRef(),
+  });
+  for (const w of warnings) io.stderr.write(redact(`warning: ${w}\n`));
+
+  if (opts.out === undefined) io.stdout.write(yaml);
+  else {
+    try {
+      await writeAtomically(opts.out, yaml);
+    } catch (err) {
+      io.stderr.write(`error: cannot write ${opts.out}: ${(err as Error).message}\n`);
+      return 1;
+    }
+  }
+
+  if (opts.logLevel !== 'silent' && opts.logLevel !== 'error' && opts.logLevel !== 'fatal') {
+    const count = workspaces.reduce((n, w) => n + w.subscriptions.length, 0);
+    const where = opts.out === undefined ? '' : ` to ${opts.out}`;
+    io.stderr.write(
+      redact(
+        `exported ${count} subscription${count === 1 ? '' : 's'} of ${plural(workspaces.length, 'workspace')}` +
+          `${where}; secrets are not exported` +
+          (variables.length > 0 ? ' (see the commented secret lines to manage them)' : '') +
+          '\n',
+      ),
+    );
+  }
+  return 0;
+}
+
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+/** A reader never sees half a file, and an existing file survives a failed export. */
+async function writeAtomically(path: string, text: string): Promise<void> {
+  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(4).toString('hex')}.tmp`);
+  try {
+    await writeFile(tmp, text, { encoding: 'utf8', flag: 'wx' });
+    await rename(tmp, path);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+}
+
+/** The schema's canonical location (`$id`), which editors can fetch wherever the file is committed. */
+export function defaultSchemaRef(): string {
+  const url = new URL('../../schemas/subscriptions.schema.json', import.meta.url);
+  try {
+    const id = (JSON.parse(readFileSync(url, 'utf8')) as { $id?: unknown }).$id;
+    if (typeof id === 'string' && /^https?:\/\//.test(id)) return id;
+  } catch {
+    // Fall through: a packaging problem must not stop an export.
+  }
+  return url.href;
+}
