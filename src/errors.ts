@@ -29,7 +29,10 @@ export class TwsError extends Error {
   }
 }
 
-/** Where a problem sits in a user's file. Lines and columns are 1-based, as editors show them. */
+/**
+ * Where a problem sits in a user's file. Lines and columns are 1-based, as editors show them;
+ * line 0 means the file (or path) as a whole, e.g. one that does not exist or is too large.
+ */
 export interface SourcePosition {
   file: string;
   line: number;
@@ -41,6 +44,7 @@ export interface ConfigIssue extends SourcePosition {
 }
 
 export function formatIssue(issue: ConfigIssue): string {
+  if (issue.line <= 0) return `${issue.file}: ${issue.message}`;
   return `${issue.file}:${issue.line}:${issue.col}: ${issue.message}`;
 }
 

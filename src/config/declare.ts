@@ -1,0 +1,171 @@
+import type { Document, Node } from 'yaml';
+import type { ConfigIssue, SourcePosition } from '../errors.js';
+import { registerSecret } from '../util/redact.js';
+import { type ExpandProblem, expandVariables } from './expand.js';
+import type { WorkspaceDeclaration } from './merge.js';
+import { displayPath, nodeAt, type PathSegment, valueOffset } from './nodes.js';
+import type { ParsedDocument } from './parse.js';
+import { validateDocument } from './schema.js';
+import type { SubscriptionDeclaration, SubscriptionsDocument } from './schema-types.js';
+import type { DesiredSubscription, EventFilter } from './types.js';
+
+export interface DeclareContext {
+  text: string;
+  at: (offset: number) => SourcePosition;
+  env: NodeJS.ProcessEnv;
+}
+
+/**
+ * Validates one parsed document and turns what is valid in it into a declaration for the merge.
+ * Every problem is collected; the parts of the document that are fine still take part in the merge
+ * checks, so one run reports everything (a schema error does not hide a duplicate description).
+ */
+export function declareDocument(
+  parsed: ParsedDocument,
+  ctx: DeclareContext,
+): { declaration?: WorkspaceDeclaration; issues: ConfigIssue[] } {
+  const issues: ConfigIssue[] = [...parsed.issues];
+  if (parsed.empty || issues.length > 0) return { issues };
+  const { doc } = parsed;
+  const { issues: schemaIssues, failedPaths } = validateDocument(parsed.value, doc, ctx.at);
+  issues.push(...schemaIssues);
+  const usable = (path: PathSegment[]) =>
+    !failedPaths.some((failed) => isPrefix(failed, path) || isPrefix(path, failed));
+  const posOf = (path: PathSegment[]) => ctx.at(valueOffset(nodeAt(doc, path)) ?? 0);
+
+  const data = parsed.value as Partial<SubscriptionsDocument>;
+  if (!usable(['workspace_id']) || typeof data.workspace_id !== 'number') return { issues };
+
+  const declaration: WorkspaceDeclaration = {
+    workspace_id: data.workspace_id,
+    source: posOf(['workspace_id']),
+    subscriptions: [],
+  };
+  if (data.prune !== undefined && usable(['prune'])) {
+    declaration.prune = { value: data.prune, source: posOf(['prune']) };
+  }
+  if (data.ignore !== undefined && usable(['ignore'])) {
+    declaration.ignore = { value: data.ignore, source: posOf(['ignore']) };
+  }
+  if (Array.isArray(data.subscriptions)) {
+    data.subscriptions.forEach((raw, i) => {
+      const path: PathSegment[] = ['subscriptions', i];
+      if (!usable(path)) return;
+      const sub = declareSubscription(raw, path, doc, ctx, issues);
+      if (sub) declaration.subscriptions.push(sub);
+    });
+  }
+  return { declaration, issues };
+}
+
+function declareSubscription(
+  raw: SubscriptionDeclaration,
+  path: PathSegment[],
+  doc: Document,
+  ctx: DeclareContext,
+  issues: ConfigIssue[],
+): DesiredSubscription | undefined {
+  const label = (field: string) => displayPath([...path, field]);
+  const url = expandField(raw.url_callback, [...path, 'url_callback'], doc, ctx, issues);
+  if (url !== undefined) {
+    const refs =
+      url.names.length > 0 ? ` after expanding ${url.names.map((n) => `\${${n}}`).join(', ')}` : '';
+    if (!isHttpUrl(url.value)) {
+      issues.push({
+        ...ctx.at(valueOffset(nodeAt(doc, [...path, 'url_callback'])) ?? 0),
+        message: `${label('url_callback')} is not a valid http:// or https:// URL${refs}`,
+      });
+    }
+  }
+
+  let secret: string | undefined;
+  if (raw.secret !== undefined) {
+    const expanded = expandField(raw.secret, [...path, 'secret'], doc, ctx, issues);
+    if (expanded) {
+      secret = expanded.value;
+      registerSecret(secret);
+      if (secret === '') {
+        const refs = expanded.names.map((n) => `\${${n}}`).join(', ');
+        issues.push({
+          ...ctx.at(valueOffset(nodeAt(doc, [...path, 'secret'])) ?? 0),
+          message: `${label('secret')} is empty after expanding ${refs}; Toggl refuses an empty secret`,
+        });
+      }
+    }
+  }
+
+  const filters: EventFilter[] = [];
+  const seen = new Map<string, number>();
+  raw.event_filters.forEach((f, j) => {
+    const key = `${f.entity}\0${f.action}`;
+    const first = seen.get(key);
+    if (first !== undefined) {
+      issues.push({
+        ...ctx.at(nodeAt(doc, [...path, 'event_filters', j]).node?.range?.[0] ?? 0),
+        message:
+          `duplicate event filter {entity: ${f.entity}, action: ${f.action}} at ` +
+          `${label('event_filters')}[${j}]: already listed at ${label('event_filters')}[${first}]`,
+      });
+      return;
+    }
+    seen.set(key, j);
+    filters.push({ entity: f.entity, action: f.action });
+  });
+
+  const sub: DesiredSubscription = {
+    description: raw.description,
+    url_callback: url?.value ?? raw.url_callback,
+    enabled: raw.enabled ?? true,
+    event_filters: filters,
+    source: ctx.at(valueOffset(nodeAt(doc, [...path, 'description'])) ?? 0),
+  };
+  if (secret !== undefined) sub.secret = secret;
+  return sub;
+}
+
+/** Expands `${NAME}` in one field, reporting each problem at the reference itself. */
+function expandField(
+  raw: string,
+  path: PathSegment[],
+  doc: Document,
+  ctx: DeclareContext,
+  issues: ConfigIssue[],
+): { value: string; names: string[] } | undefined {
+  const result = expandVariables(raw, ctx.env);
+  if (result.ok) {
+    for (const value of result.values) registerSecret(value);
+    return { value: result.value, names: [...new Set(result.variables.map((v) => v.name))] };
+  }
+  const located = nodeAt(doc, path);
+  const node = located.node as Node | undefined;
+  const start = valueOffset(located) ?? 0;
+  const source = node?.range ? ctx.text.slice(node.range[0], node.range[1]) : '';
+  let searchFrom = 0;
+  for (const problem of result.problems) {
+    const found = source.indexOf(problem.text, searchFrom);
+    if (found !== -1) searchFrom = found + problem.text.length;
+    const offset = found === -1 ? start : (node?.range?.[0] ?? 0) + found;
+    issues.push({ ...ctx.at(offset), message: expandMessage(problem, displayPath(path)) });
+  }
+  return undefined;
+}
+
+function expandMessage(problem: ExpandProblem, label: string): string {
+  if (problem.kind === 'unset') {
+    return `environment variable ${problem.name} is not set (referenced in ${label})`;
+  }
+  return `invalid variable reference in ${label}: write \${NAME} with letters, digits and _ (or $\${ for a literal \${)`;
+}
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+function isPrefix(prefix: readonly PathSegment[], path: readonly PathSegment[]): boolean {
+  return prefix.length <= path.length && prefix.every((seg, i) => seg === path[i]);
+}

@@ -1,0 +1,17 @@
+/**
+ * Bounds on what the loader accepts. A real subscriptions file is a few kilobytes; these limits sit far
+ * above that and far below what would make the YAML parser slow (it costs about 1 µs per byte, and some
+ * shapes cost much more), so hostile input is refused in well under a second.
+ */
+
+/** SPEC section 1: files over 1 MiB are refused, before they are read. */
+export const MAX_FILE_BYTES = 1024 * 1024;
+
+/** A 1 MiB file of real subscriptions has about 23,000 lines; millions of blank lines only cost time. */
+export const MAX_LINES = 50_000;
+
+/** The format nests five levels deep; anything past this is an attack on the parser's recursion. */
+export const MAX_DEPTH = 32;
+
+/** Aliases are legitimate YAML; this many expanded nodes is not (billion laughs). */
+export const MAX_ALIAS_COUNT = 100;

@@ -1,0 +1,57 @@
+import { ConfigError, type ConfigIssue } from '../errors.js';
+import { declareDocument } from './declare.js';
+import { compareNames, discoverInputFiles } from './files.js';
+import { mergeDeclarations, type WorkspaceDeclaration } from './merge.js';
+import { parseYamlFile, position } from './parse.js';
+import { readInputFile } from './read.js';
+import { checkText, positionAt } from './text.js';
+import type { DesiredState } from './types.js';
+
+export { listInputFiles } from './files.js';
+
+/**
+ * Reads, validates and merges the subscription files behind `paths` (files, or directories read
+ * recursively; default `./subscriptions`) into the desired state per workspace.
+ *
+ * Throws ConfigError with every problem of every file, sorted by file, line and column, so one run
+ * shows everything to fix. Every expanded secret and every value substituted for a `${NAME}` is
+ * registered with the redactor before this returns or throws.
+ */
+export async function loadDesiredState(
+  paths: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<DesiredState> {
+  const { files, issues } = await discoverInputFiles(paths);
+  const texts = await Promise.all(files.map((file) => readInputFile(file)));
+  const declarations: WorkspaceDeclaration[] = [];
+
+  files.forEach((file, i) => {
+    const read = texts[i]!;
+    if (!read.ok) {
+      issues.push(read.issue);
+      return;
+    }
+    const problem = checkText(read.text);
+    if (problem) {
+      issues.push({ file, ...positionAt(read.text, problem.offset), message: problem.message });
+      return;
+    }
+    const parsed = parseYamlFile(file, read.text);
+    const at = (offset: number) => position(file, parsed.lineCounter, offset);
+    for (const document of parsed.documents) {
+      const result = declareDocument(document, { text: read.text, at, env });
+      issues.push(...result.issues);
+      if (result.declaration) declarations.push(result.declaration);
+    }
+  });
+
+  const merged = mergeDeclarations(declarations);
+  issues.push(...merged.issues);
+  if (issues.length > 0) throw new ConfigError(sortIssues(issues));
+  return { workspaces: merged.workspaces, files };
+}
+
+/** By file, line, column; problems at the same place keep the order they were found in. */
+export function sortIssues(issues: readonly ConfigIssue[]): ConfigIssue[] {
+  return [...issues].sort((a, b) => compareNames(a.file, b.file) || a.line - b.line || a.col - b.col);
+}

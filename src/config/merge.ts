@@ -1,0 +1,113 @@
+import type { ConfigIssue, SourcePosition } from '../errors.js';
+import { quote } from './messages.js';
+import type { DesiredSubscription, DesiredWorkspace } from './types.js';
+
+/** What one YAML document declares, after validation and expansion. */
+export interface WorkspaceDeclaration {
+  workspace_id: number;
+  /** The document's `workspace_id` node. */
+  source: SourcePosition;
+  /** Only when the document sets it; an omitted `prune` or `ignore` defers to the other documents. */
+  prune?: { value: boolean; source: SourcePosition };
+  ignore?: { value: string[]; source: SourcePosition };
+  subscriptions: DesiredSubscription[];
+}
+
+export interface MergeResult {
+  workspaces: DesiredWorkspace[];
+  issues: ConfigIssue[];
+}
+
+/**
+ * Merges the documents of all files, in file and document order, into one desired state per
+ * workspace. A description may be declared once per workspace; `prune` and `ignore` may be set by any
+ * number of documents as long as they agree (an omitted one takes the others' value, then the default:
+ * `prune: true`, `ignore: []`). Disagreements are errors at the later place, naming the earlier one.
+ */
+export function mergeDeclarations(declarations: readonly WorkspaceDeclaration[]): MergeResult {
+  const issues: ConfigIssue[] = [];
+  const merged = new Map<
+    number,
+    {
+      workspace: DesiredWorkspace;
+      prune?: WorkspaceDeclaration['prune'];
+      ignore?: WorkspaceDeclaration['ignore'];
+    }
+  >();
+
+  for (const decl of declarations) {
+    let entry = merged.get(decl.workspace_id);
+    if (!entry) {
+      entry = {
+        workspace: {
+          workspace_id: decl.workspace_id,
+          prune: true,
+          ignore: [],
+          subscriptions: new Map(),
+          sources: [],
+        },
+      };
+      merged.set(decl.workspace_id, entry);
+    }
+    const ws = entry.workspace;
+    ws.sources.push(decl.source);
+
+    if (decl.prune) {
+      if (!entry.prune) {
+        entry.prune = decl.prune;
+        ws.prune = decl.prune.value;
+      } else if (entry.prune.value !== decl.prune.value) {
+        issues.push({
+          ...decl.prune.source,
+          message:
+            `prune: ${decl.prune.value} disagrees with prune: ${entry.prune.value} for workspace ` +
+            `${decl.workspace_id} at ${where(entry.prune.source)} (set it once, or the same everywhere)`,
+        });
+      }
+    }
+
+    if (decl.ignore) {
+      if (!entry.ignore) {
+        entry.ignore = decl.ignore;
+        ws.ignore = [...decl.ignore.value];
+      } else if (!samePatterns(entry.ignore.value, decl.ignore.value)) {
+        issues.push({
+          ...decl.ignore.source,
+          message:
+            `ignore for workspace ${decl.workspace_id} differs from the ignore at ` +
+            `${where(entry.ignore.source)} (set it once, or the same everywhere)`,
+        });
+      }
+    }
+
+    for (const sub of decl.subscriptions) {
+      const first = ws.subscriptions.get(sub.description);
+      if (first) {
+        issues.push({
+          ...sub.source,
+          message:
+            `description ${quote(sub.description)} is declared twice for workspace ${decl.workspace_id} ` +
+            `(first at ${where(first.source)})`,
+        });
+      } else {
+        ws.subscriptions.set(sub.description, sub);
+      }
+    }
+  }
+
+  const workspaces = [...merged.values()]
+    .map((e) => e.workspace)
+    .sort((a, b) => a.workspace_id - b.workspace_id);
+  return { workspaces, issues };
+}
+
+export function where(p: SourcePosition): string {
+  return p.line > 0 ? `${p.file}:${p.line}:${p.col}` : p.file;
+}
+
+/** `ignore` lists are sets of patterns: order and repetition do not change what they match. */
+function samePatterns(a: readonly string[], b: readonly string[]): boolean {
+  const sa = new Set(a);
+  const sb = new Set(b);
+  return sa.size === sb.size && [...sa].every((p) => sb.has(p));
+}

@@ -1,0 +1,118 @@
+import { readFileSync } from 'node:fs';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import type { Document } from 'yaml';
+import type { ConfigIssue, SourcePosition } from '../errors.js';
+import { describeProblem, type NodeProblem } from './messages.js';
+import { keyNodeAt, nodeAt, type PathSegment, pointerToPath, valueOffset } from './nodes.js';
+import type { SubscriptionsDocument } from './schema-types.js';
+
+/** Resolved from this module, so it works from src/ (tests) and dist/ (the package) alike. */
+export const SCHEMA_URL = new URL('../../schemas/subscriptions.schema.json', import.meta.url);
+
+let compiled: ValidateFunction<SubscriptionsDocument> | undefined;
+
+function validator(): ValidateFunction<SubscriptionsDocument> {
+  if (!compiled) {
+    const schema = JSON.parse(readFileSync(SCHEMA_URL, 'utf8')) as object;
+    // verbose: errors carry the failing value and schema, which the messages quote (allowed values/keys).
+    const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true });
+    compiled = ajv.compile<SubscriptionsDocument>(schema);
+  }
+  return compiled;
+}
+
+export interface SchemaResult {
+  issues: ConfigIssue[];
+  /** Instance paths (as segments) of every node that failed, so callers can still use the parts that did not. */
+  failedPaths: PathSegment[][];
+}
+
+/** Validates one document's data against the schema; every problem is positioned on its YAML node. */
+export function validateDocument(
+  value: unknown,
+  doc: Document,
+  at: (offset: number) => SourcePosition,
+): SchemaResult {
+  const validate = validator();
+  if (validate(value)) return { issues: [], failedPaths: [] };
+  const problems = collapse(validate.errors ?? []);
+  const issues: ConfigIssue[] = [];
+  for (const problem of problems) {
+    const message = describeProblem(problem, (path) => scalarSource(doc, path));
+    let offset: number | undefined;
+    if (problem.kind === 'unknown-key') {
+      offset = keyNodeAt(doc, problem.path, problem.key)?.range?.[0];
+    } else if (problem.kind === 'missing-keys') {
+      offset = nodeAt(doc, problem.path).node?.range?.[0];
+    } else {
+      offset = valueOffset(nodeAt(doc, problem.path));
+    }
+    issues.push({ ...at(offset ?? doc.contents?.range?.[0] ?? 0), message });
+  }
+  return { issues, failedPaths: problems.flatMap(failedPathsOf) };
+}
+
+/**
+ * The subtrees a problem makes unusable. An unknown or missing key spoils only that key, so a typo in
+ * one place does not hide the merge checks (duplicate descriptions…) of the rest of the document.
+ */
+function failedPathsOf(problem: NodeProblem): PathSegment[][] {
+  if (problem.kind === 'unknown-key') return [[...problem.path, problem.key]];
+  if (problem.kind === 'missing-keys') return problem.keys.map((k) => [...problem.path, k]);
+  return [problem.path];
+}
+
+/** The source text of a scalar, to quote a value as the user wrote it (`99999999999999999999`, not 1e20). */
+function scalarSource(doc: Document, path: readonly PathSegment[]): string | undefined {
+  const { node } = nodeAt(doc, path);
+  const source = (node as { source?: unknown } | undefined)?.source;
+  return typeof source === 'string' ? source : undefined;
+}
+
+// Which ajv keyword speaks for a node when several fail on it: the most basic problem first.
+const PRIORITY = ['type', 'enum', 'const', 'minLength', 'pattern', 'minimum', 'maximum', 'minItems'];
+
+/**
+ * Turns ajv's errors into one problem per node: unknown keys each on their own key, all missing keys
+ * of a mapping together on the mapping, and for any other node only its most basic failure (a value
+ * that is not in an enum also fails the pattern; the enum says more).
+ */
+function collapse(errors: readonly ErrorObject[]): NodeProblem[] {
+  const byNode = new Map<string, NodeProblem>();
+  const missing = new Map<string, Extract<NodeProblem, { kind: 'missing-keys' }>>();
+  const chosen = new Map<string, ErrorObject>();
+  for (const error of errors) {
+    const path = pointerToPath(error.instancePath);
+    if (error.keyword === 'additionalProperties') {
+      const key = String((error.params as { additionalProperty: string }).additionalProperty);
+      const allowed = Object.keys((error.parentSchema as { properties?: object }).properties ?? {});
+      byNode.set(`${error.instancePath}\0key\0${key}`, { kind: 'unknown-key', path, key, allowed });
+    } else if (error.keyword === 'required') {
+      const key = String((error.params as { missingProperty: string }).missingProperty);
+      const entry = missing.get(error.instancePath);
+      if (entry) entry.keys.push(key);
+      else missing.set(error.instancePath, { kind: 'missing-keys', path, keys: [key] });
+    } else {
+      const current = chosen.get(error.instancePath);
+      if (!current || rank(error.keyword) < rank(current.keyword)) chosen.set(error.instancePath, error);
+    }
+  }
+  for (const [pointer, error] of chosen) {
+    byNode.set(pointer, {
+      kind: 'value',
+      path: pointerToPath(pointer),
+      keyword: error.keyword,
+      params: error.params as Record<string, unknown>,
+      schema: error.parentSchema as Record<string, unknown> | undefined,
+      data: error.data,
+    });
+  }
+  for (const [pointer, problem] of missing) byNode.set(`${pointer}\0missing`, problem);
+  return [...byNode.values()];
+}
+
+function rank(keyword: string): number {
+  const i = PRIORITY.indexOf(keyword);
+  return i === -1 ? PRIORITY.length : i;
+}
