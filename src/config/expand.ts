@@ -74,5 +74,6 @@ export function expandVariables(raw: string, env: NodeJS.ProcessEnv): ExpandResu
 
 /** The inverse of expansion for literal text: `${` becomes `$${`, so writing a value back is lossless. */
 export function escapeVariables(value: string): string {
-  return value.replaceAll('${', '$${');
+  // A replacer function: in a replacement string `$$` means one `$`, which made this a no-op.
+  return value.replaceAll('${', () => '$${');
 }

@@ -1,4 +1,5 @@
 import { Document, Scalar, type YAMLMap, type YAMLSeq } from 'yaml';
+import { escapeVariables } from '../config/expand.js';
 import { compareText } from '../plan/limits.js';
 import type { ApiEventFilter, Subscription } from '../toggl/types.js';
 import { redactUrl } from '../util/redact.js';
@@ -105,8 +106,7 @@ export function renderExport(workspaces: readonly ExportedWorkspace[], opts: Ren
       subscriptions: items.map(({ sub }) => ({
         description: sub.description,
         // A literal `${` in a live URL would read back as a variable reference; `$${` keeps it literal.
-        // (A replacer function, because in a replacement string `$$` means one `$`.)
-        url_callback: sub.url_callback.replaceAll('${', () => '$${'),
+        url_callback: escapeVariables(sub.url_callback),
         enabled: sub.enabled,
         event_filters: sortFilters(sub.event_filters),
       })),
