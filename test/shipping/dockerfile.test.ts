@@ -1,0 +1,238 @@
+import { execFile } from 'node:child_process';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+} from 'node:fs';
+import { builtinModules } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { promisify } from 'node:util';
+import picomatch from 'picomatch';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CHART_DIR, dollarBrace, type JsonObject, ROOT, read, readYaml } from './helpers.js';
+
+// No container engine runs on the build machines: the Dockerfile is parsed and checked here, the file set
+// of its runtime stage is assembled and run with node, and CI builds the image for real.
+
+interface Instruction {
+  cmd: string;
+  args: string;
+}
+
+interface Stage {
+  from: string;
+  name: string | undefined;
+  instructions: Instruction[];
+}
+
+function parseDockerfile(text: string): { args: Instruction[]; stages: Stage[] } {
+  const logical = text
+    .split('\n')
+    .filter((line) => !/^\s*#/.test(line))
+    .join('\n')
+    .replace(/\\\n/g, ' ')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+  const args: Instruction[] = [];
+  const stages: Stage[] = [];
+  for (const line of logical) {
+    const m = /^(\w+)\s+([\s\S]*)$/.exec(line);
+    if (!m) continue;
+    const cmd = (m[1] as string).toUpperCase();
+    const rest = (m[2] as string).trim();
+    if (cmd === 'FROM') {
+      const f = /^(\S+)(?:\s+AS\s+(\S+))?$/i.exec(rest);
+      stages.push({ from: f?.[1] ?? rest, name: f?.[2], instructions: [] });
+    } else if (stages.length === 0) {
+      args.push({ cmd, args: rest });
+    } else {
+      stages[stages.length - 1]?.instructions.push({ cmd, args: rest });
+    }
+  }
+  return { args, stages };
+}
+
+const docker = parseDockerfile(read('Dockerfile'));
+const runtime = docker.stages[docker.stages.length - 1] as Stage;
+const all = (stage: Stage, cmd: string) => stage.instructions.filter((i) => i.cmd === cmd).map((i) => i.args);
+const one = (stage: Stage, cmd: string) => {
+  const found = all(stage, cmd);
+  expect(found, cmd).toHaveLength(1);
+  return found[0] as string;
+};
+
+describe('Dockerfile', () => {
+  it('builds in stages from a current Node LTS on alpine', () => {
+    expect(docker.stages.length).toBeGreaterThanOrEqual(3);
+    const nodeVersion = docker.args.find((a) => a.cmd === 'ARG' && a.args.startsWith('NODE_VERSION='));
+    expect(nodeVersion?.args).toMatch(/^NODE_VERSION=(22|24)$/);
+    for (const stage of docker.stages) expect(stage.from).toBe(`node:${dollarBrace('NODE_VERSION')}-alpine`);
+    expect(docker.stages.map((s) => s.name)).toEqual(['build', 'prod-deps', 'runtime']);
+  });
+
+  it('compiles with the full toolchain in the build stage', () => {
+    const build = docker.stages[0] as Stage;
+    const runs = all(build, 'RUN').join('\n');
+    expect(runs).toMatch(/^npm ci\b/m);
+    expect(runs).toContain('npm run build');
+  });
+
+  it('installs production dependencies only, from the lockfile', () => {
+    const deps = docker.stages.find((s) => s.name === 'prod-deps') as Stage;
+    expect(all(deps, 'COPY')).toEqual(['package.json package-lock.json ./']);
+    expect(all(deps, 'RUN').join('\n')).toMatch(/npm ci --omit=dev\b/);
+  });
+
+  it('ships only dist/, production node_modules, package.json and schemas/', () => {
+    expect(all(runtime, 'COPY').sort()).toEqual([
+      '--from=build /src/dist ./dist',
+      '--from=prod-deps /src/node_modules ./node_modules',
+      'package.json ./',
+      'schemas ./schemas',
+    ]);
+    expect(one(runtime, 'WORKDIR')).toBe('/app');
+  });
+
+  it('runs as a numeric non-root user, the one the chart declares', () => {
+    const user = one(runtime, 'USER');
+    expect(user).toMatch(/^\d+:\d+$/);
+    const [uid, gid] = user.split(':').map(Number);
+    expect(uid).toBeGreaterThan(0);
+    const sc = (readYaml(`${CHART_DIR}/values.yaml`) as JsonObject).securityContext as JsonObject;
+    expect([sc.runAsUser, sc.runAsGroup]).toEqual([uid, gid]);
+  });
+
+  it('has the CLI as entrypoint and the daemon on /config as default command', () => {
+    expect(JSON.parse(one(runtime, 'ENTRYPOINT'))).toEqual(['node', '/app/dist/cli.js']);
+    expect(JSON.parse(one(runtime, 'CMD'))).toEqual(['daemon', '/config']);
+    expect(one(runtime, 'EXPOSE')).toBe('9464');
+    expect(all(runtime, 'ENV')).toContain('NODE_ENV=production');
+    // The healthcheck hits the daemon's own probe.
+    expect(one(runtime, 'HEALTHCHECK')).toContain('http://127.0.0.1:9464/healthz');
+  });
+
+  it('labels the image with the OCI annotations', () => {
+    const labels = all(runtime, 'LABEL').join(' ');
+    for (const key of ['title', 'description', 'source', 'licenses', 'version', 'revision', 'created']) {
+      expect(labels).toContain(`org.opencontainers.image.${key}=`);
+    }
+    expect(labels).toContain('org.opencontainers.image.licenses="MIT"');
+    expect(labels).toContain(`org.opencontainers.image.version="${dollarBrace('VERSION')}"`);
+    expect(all(runtime, 'ARG')).toContain('VERSION=0.0.0-dev');
+  });
+});
+
+describe('.dockerignore', () => {
+  // Docker's rule: the last pattern matching a path (or one of its parent directories) decides.
+  const patterns = read('.dockerignore')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'))
+    .map((l) => ({ negate: l.startsWith('!'), match: picomatch(l.replace(/^!/, ''), { dot: true }) }));
+  const excluded = (path: string) => {
+    const parts = path.split('/');
+    let out = false;
+    for (const p of patterns) {
+      if (parts.some((_, i) => p.match(parts.slice(0, i + 1).join('/')))) out = !p.negate;
+    }
+    return out;
+  };
+
+  it.each([
+    'node_modules/yaml/package.json',
+    'dist/cli.js',
+    '.git/HEAD',
+    'test/shipping/dockerfile.test.ts',
+    'coverage/index.html',
+    '.env',
+    'helm/toggl-webhooks-sync/values.yaml',
+    'README.md',
+  ])('keeps %s out of the build context', (path) => {
+    expect(excluded(path)).toBe(true);
+  });
+
+  it('sends everything the Dockerfile copies', () => {
+    const sources = docker.stages
+      .flatMap((s) => all(s, 'COPY'))
+      .filter((c) => !c.startsWith('--from'))
+      .flatMap((c) => c.split(/\s+/).slice(0, -1));
+    expect(sources.length).toBeGreaterThan(0);
+    const sample: Record<string, string> = {
+      src: 'src/cli.ts',
+      schemas: 'schemas/subscriptions.schema.json',
+    };
+    for (const source of sources) expect(excluded(sample[source] ?? source), source).toBe(false);
+  });
+});
+
+describe("the runtime stage's file set", () => {
+  const pkg = JSON.parse(read('package.json')) as { version: string; dependencies: Record<string, string> };
+  const dist = join(ROOT, 'dist');
+  const temp: string[] = [];
+  afterAll(() => {
+    for (const dir of temp) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const jsFiles = (dir: string): string[] =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+      e.isDirectory() ? jsFiles(join(dir, e.name)) : e.name.endsWith('.js') ? [join(dir, e.name)] : [],
+    );
+
+  it('imports no package that `npm ci --omit=dev` leaves out', () => {
+    expect(existsSync(dist), 'dist/ is missing: run `npm run build` first').toBe(true);
+    const builtins = new Set(builtinModules);
+    const outside: string[] = [];
+    const seen = new Set<string>();
+    for (const file of jsFiles(dist)) {
+      const code = readFileSync(file, 'utf8');
+      for (const m of code.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)['"]([^'"]+)['"]/g)) {
+        const spec = m[1] as string;
+        if (spec.startsWith('.') || spec.startsWith('node:') || builtins.has(spec)) continue;
+        const name = spec.startsWith('@')
+          ? spec.split('/').slice(0, 2).join('/')
+          : (spec.split('/')[0] as string);
+        seen.add(name);
+        if (!(name in pkg.dependencies)) outside.push(`${relative(ROOT, file)}: ${spec}`);
+      }
+    }
+    expect(outside).toEqual([]);
+    expect(seen).toContain('commander');
+  });
+
+  it('runs the CLI from /app without writing anywhere', async () => {
+    // The same layout as the image: app/{dist,node_modules,package.json,schemas}, run from an empty cwd.
+    const root = mkdtempSync(join(tmpdir(), 'tws-image-'));
+    temp.push(root);
+    const app = join(root, 'app');
+    const cwd = join(root, 'cwd');
+    mkdirSync(cwd);
+    cpSync(dist, join(app, 'dist'), { recursive: true });
+    cpSync(join(ROOT, 'package.json'), join(app, 'package.json'));
+    cpSync(join(ROOT, 'schemas'), join(app, 'schemas'), { recursive: true });
+    symlinkSync(join(ROOT, 'node_modules'), join(app, 'node_modules'));
+    const snapshot = () =>
+      [app, cwd].flatMap((d) =>
+        readdirSync(d, { recursive: true }).map((f) => `${f}:${statSync(join(d, String(f))).mtimeMs}`),
+      );
+    const before = snapshot();
+
+    const run = promisify(execFile);
+    const env = { PATH: process.env.PATH, NODE_ENV: 'production', HOME: cwd };
+    const version = await run(process.execPath, [join(app, 'dist/cli.js'), '--version'], { cwd, env });
+    expect(version.stdout.trim()).toBe(pkg.version);
+    const help = await run(process.execPath, [join(app, 'dist/cli.js'), '--help'], { cwd, env });
+    for (const command of ['validate', 'sync', 'daemon', 'export', 'status', 'emulator']) {
+      expect(help.stdout).toContain(command);
+    }
+    expect(snapshot()).toEqual(before);
+    expect(readdirSync(cwd)).toEqual([]);
+  });
+});
