@@ -39,11 +39,11 @@ export interface RunWatchOptions {
  */
 export async function runWatch(opts: RunWatchOptions): Promise<void> {
   const { logger } = opts;
+  if (opts.signal?.aborted) return;
   const print = opts.printError ?? ((text: string) => process.stderr.write(text));
   const stop = new AbortController();
   const cleanups: Array<() => void> = [];
   if (opts.signal) {
-    if (opts.signal.aborted) stop.abort();
     const onAbort = () => stop.abort();
     opts.signal.addEventListener('abort', onAbort, { once: true });
     cleanups.push(() => opts.signal?.removeEventListener('abort', onAbort));

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { lstat, readFile, realpath } from 'node:fs/promises';
 import path from 'node:path';
-import { type FSWatcher, watch } from 'chokidar';
+import { type ChokidarOptions, type FSWatcher, watch } from 'chokidar';
+import { DEFAULT_PATHS } from '../config/files.js';
 
 /** The few logger methods the watcher uses; a pino logger satisfies it. */
 export interface WatcherLogger {
@@ -52,7 +53,9 @@ export function watchInputs(opts: InputWatcherOptions): InputWatcher {
   const debounceMs = opts.debounceMs ?? 300;
   const pollMs = opts.pollMs ?? 10_000;
   const logger = opts.logger;
-  const paths = opts.paths.map((p) => path.resolve(p));
+  // No path means the loader's default input, so that is what changes must come from.
+  const given = opts.paths.length > 0 ? opts.paths : DEFAULT_PATHS;
+  const paths = given.map((p) => path.resolve(p));
 
   let closed = false;
   let tree: FSWatcher | undefined;
@@ -121,27 +124,30 @@ export function watchInputs(opts: InputWatcherOptions): InputWatcher {
   const rewatch = async (key: string): Promise<void> => {
     resolvedKey = key;
     const old = [tree, anchors];
-    tree = watch(paths, {
+    const readies: Array<Promise<void>> = [];
+    const make = (targets: string[], options: ChokidarOptions): FSWatcher => {
+      const w = watch(targets, options);
+      // Attached at once: for a missing path chokidar can be ready before the next await returns.
+      readies.push(new Promise<void>((r) => w.once('ready', () => r())));
+      w.on('error', (err) => logger?.warn({ err: String(err) }, 'file watcher error'));
+      return w;
+    };
+    tree = make(paths, {
       followSymlinks: true,
       ignoreInitial: true,
       ignored: (p: string) => NOISE.has(path.basename(p)),
     });
     tree.on('all', onEvent);
-    tree.on('error', (err) => logger?.warn({ err: String(err) }, 'file watcher error'));
 
     const linkDirs = await symlinkAnchors(paths);
+    anchors = undefined;
     if (linkDirs.size > 0) {
-      anchors = watch([...linkDirs.keys()], { followSymlinks: false, ignoreInitial: true, depth: 0 });
+      anchors = make([...linkDirs.keys()], { followSymlinks: false, ignoreInitial: true, depth: 0 });
       anchors.on('all', (event, file) => {
         if (linkDirs.get(path.dirname(file))?.has(path.basename(file))) onEvent(event, file);
       });
-      anchors.on('error', (err) => logger?.warn({ err: String(err) }, 'file watcher error'));
-    } else {
-      anchors = undefined;
     }
-    await Promise.all(
-      [tree, anchors].map((w) => (w ? new Promise<void>((r) => w.once('ready', () => r())) : undefined)),
-    );
+    await Promise.all(readies);
     await Promise.all(old.map((w) => w?.close()));
   };
 

@@ -31,7 +31,7 @@ export interface CreateMetricsOptions {
 
 export function createMetrics(opts: CreateMetricsOptions = {}): DaemonMetrics {
   const registry = new Registry();
-  if (opts.processMetrics !== false) collectDefaultMetrics({ register: registry });
+  if (opts.processMetrics !== false) addProcessMetrics(registry);
   const registers = [registry];
 
   const m: DaemonMetrics = {
@@ -101,4 +101,19 @@ export function createMetrics(opts: CreateMetricsOptions = {}): DaemonMetrics {
   for (const result of ['success', 'error']) m.reconcileTotal.inc({ result }, 0);
   m.configValid.set(0);
   return m;
+}
+
+/**
+ * prom-client's default process and Node.js metrics, minus the few gauges it names `*_total`
+ * (`nodejs_active_handles_total` ...), which `promtool check metrics` rejects as non-counters with a
+ * counter suffix; their per-type breakdowns (`nodejs_active_handles` ...) stay.
+ */
+function addProcessMetrics(registry: Registry): void {
+  const scratch = new Registry();
+  collectDefaultMetrics({ register: scratch });
+  for (const { name, type } of scratch.getMetricsAsArray()) {
+    const metric = scratch.getSingleMetric(name);
+    if (!metric || (name.endsWith('_total') && String(type) !== 'counter')) continue;
+    registry.registerMetric(metric);
+  }
 }
