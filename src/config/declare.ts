@@ -50,7 +50,14 @@ export function declareDocument(
   if (Array.isArray(data.subscriptions)) {
     data.subscriptions.forEach((raw, i) => {
       const path: PathSegment[] = ['subscriptions', i];
-      if (!usable(path)) return;
+      if (!usable(path)) {
+        // Still take part in the duplicate-description check, so fixing this one reveals nothing new.
+        const descPath = [...path, 'description'];
+        if (usable(descPath) && typeof raw?.description === 'string') {
+          declaration.subscriptions.push(placeholder(raw.description, posOf(descPath)));
+        }
+        return;
+      }
       const sub = declareSubscription(raw, path, doc, ctx, issues);
       if (sub) declaration.subscriptions.push(sub);
     });
@@ -164,6 +171,11 @@ function isHttpUrl(value: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** Stands for an invalid subscription in the merge; the run fails anyway, so its fields are never used. */
+function placeholder(description: string, source: SourcePosition): DesiredSubscription {
+  return { description, url_callback: '', enabled: true, event_filters: [], source };
 }
 
 function isPrefix(prefix: readonly PathSegment[], path: readonly PathSegment[]): boolean {

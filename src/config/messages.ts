@@ -26,6 +26,9 @@ export function describeProblem(
   const where = displayPath(problem.path);
   const at = where === '' ? '' : ` at ${where}`;
   if (problem.kind === 'unknown-key') {
+    if (problem.key === '<<') {
+      return `YAML merge keys ('<<') are not supported${at}: write the keys out, or share a whole node with an alias`;
+    }
     const hint = suggest(problem.key, problem.allowed);
     return (
       `unknown key ${quote(problem.key)}${at}: allowed keys are ${problem.allowed.join(', ')}` +

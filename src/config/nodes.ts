@@ -65,7 +65,7 @@ export function keyNodeAt(doc: Document, path: readonly PathSegment[], key: stri
 export function valueOffset(located: Located): number | undefined {
   const { node, pair } = located;
   const key = pair?.key as Node | undefined;
-  if (isScalar(node) && node.source === '' && key?.range) return key.range[0];
+  if (isScalar(node) && node.value === null && node.source === '' && key?.range) return key.range[0];
   if (node?.range) return node.range[0];
   return key?.range?.[0];
 }

@@ -12,7 +12,7 @@ import {
   type YAMLError,
 } from 'yaml';
 import type { ConfigIssue, SourcePosition } from '../errors.js';
-import { MAX_ALIAS_COUNT, MAX_DEPTH } from './limits.js';
+import { MAX_ALIAS_COUNT, MAX_DEPTH, MAX_EXPANDED_VALUES } from './limits.js';
 
 export interface ParsedDocument {
   doc: Document.Parsed;
@@ -71,6 +71,13 @@ function parseDocument(doc: Document.Parsed, at: (offset: number) => SourcePosit
 
   const firstAlias = walk(doc, contents, at, issues);
   if (issues.length > 0) return { doc, value: undefined, empty: false, issues };
+  if (firstAlias && expandedSize(doc, contents) > MAX_EXPANDED_VALUES) {
+    issues.push({
+      ...at(firstAlias.range?.[0] ?? 0),
+      message: `YAML aliases expand this document to more than ${MAX_EXPANDED_VALUES} values; refusing a possible alias bomb`,
+    });
+    return { doc, value: undefined, empty: false, issues };
+  }
 
   let value: unknown;
   try {
@@ -92,7 +99,7 @@ function parseDocument(doc: Document.Parsed, at: (offset: number) => SourcePosit
 /**
  * Walks the node tree without recursion (so depth cannot overflow the stack), checking what the parser
  * lets through: nesting depth, keys that are not plain scalars, duplicate keys, aliases without anchor.
- * Returns the first alias, where an alias bomb is reported.
+ * Returns the first alias in the text, where an alias bomb is reported.
  */
 function walk(
   doc: Document.Parsed,
@@ -105,11 +112,18 @@ function walk(
   while (stack.length > 0) {
     const { node, depth } = stack.pop()!;
     if (isAlias(node)) {
-      firstAlias ??= node;
-      if (!node.resolve(doc)) {
+      if (!firstAlias || (node.range?.[0] ?? 0) < (firstAlias.range?.[0] ?? 0)) firstAlias = node;
+      const target = node.resolve(doc) as Node | undefined;
+      const offset = node.range?.[0] ?? 0;
+      if (!target) {
         issues.push({
-          ...at(node.range?.[0] ?? 0),
+          ...at(offset),
           message: `unknown alias '*${node.source}': an anchor '&${node.source}' must come before it`,
+        });
+      } else if (target.range && target.range[0] <= offset && offset < target.range[1]) {
+        issues.push({
+          ...at(offset),
+          message: `alias '*${node.source}' is inside the node it refers to; such a cycle has no end`,
         });
       }
       continue;
@@ -169,4 +183,27 @@ function yamlMessage(error: YAMLError): string {
   }
   const message = error.message.replace(/ at line \d+, column \d+[\s\S]*$/, '').trim();
   return `invalid YAML: ${message.charAt(0).toLowerCase()}${message.slice(1)}`;
+}
+
+/**
+ * How many values the document stands for with every alias replaced by its target, counted without
+ * expanding anything: each node's size is computed once and reused for every alias to it. Cycles are
+ * refused before this runs, and depth is bounded, so the recursion is shallow.
+ */
+function expandedSize(doc: Document.Parsed, root: Node): number {
+  const sizes = new Map<unknown, number>();
+  const size = (node: unknown): number => {
+    if (isAlias(node)) return size(node.resolve(doc));
+    if (!isCollection(node)) return 1;
+    const known = sizes.get(node);
+    if (known !== undefined) return known;
+    let total = 1;
+    for (const item of node.items) {
+      total += isPair(item) ? (item.value ? size(item.value) : 0) : size(item);
+      if (total > MAX_EXPANDED_VALUES) break;
+    }
+    sizes.set(node, total);
+    return total;
+  };
+  return size(root);
 }
