@@ -9,6 +9,7 @@ import {
   rmSync,
   statSync,
   symlinkSync,
+  writeFileSync,
 } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -232,6 +233,25 @@ describe("the runtime stage's file set", () => {
     for (const command of ['validate', 'sync', 'daemon', 'export', 'status', 'emulator']) {
       expect(help.stdout).toContain(command);
     }
+    // validate reads the JSON Schema from /app/schemas: the stage must ship it.
+    const config = join(root, 'config');
+    mkdirSync(config);
+    writeFileSync(
+      join(config, 'team.yaml'),
+      'workspace_id: 1234567\nsubscriptions:\n  - description: "Slack: new projects"\n    url_callback: https://hooks.example.com/t\n    event_filters:\n      - { entity: project, action: created }\n',
+    );
+    await run(process.execPath, [join(app, 'dist/cli.js'), 'validate', config], { cwd, env });
+    writeFileSync(join(config, 'broken.yaml'), 'workspace_id: 1234567\nsubscriptions:\n  - descriptio: x\n');
+    const broken = await run(process.execPath, [join(app, 'dist/cli.js'), 'validate', config], {
+      cwd,
+      env,
+    }).then(
+      () => ({ code: 0, stderr: '' }),
+      (err: { code: number; stderr: string }) => err,
+    );
+    expect(broken.code).toBe(1);
+    expect(broken.stderr).toMatch(/broken\.yaml:3:\d+: /);
+
     expect(snapshot()).toEqual(before);
     expect(readdirSync(cwd)).toEqual([]);
   });
