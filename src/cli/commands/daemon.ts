@@ -1,12 +1,60 @@
+import { Option } from 'commander';
+import { parseListen } from '../../daemon/listen.js';
 import type { RegisterCommand } from '../main.js';
+import { type LogLevel, parseHttpUrl, parseLogLevel, parsePositiveDuration } from '../options.js';
 
-// Placeholder until the owning issue lands the command.
+interface DaemonFlags {
+  interval: number;
+  listen: { host: string; port: number };
+  dryRun?: boolean;
+  allowMassDelete?: boolean;
+  logLevel: LogLevel;
+  apiUrl?: string;
+  watch: boolean;
+}
+
 export const registerDaemon: RegisterCommand = (program, setExit) => {
   program
     .command('daemon')
-    .description('(not yet implemented)')
-    .action(() => {
-      process.stderr.write('daemon: not implemented yet\n');
-      setExit(1);
+    .description(
+      'reconcile at start, every --interval and on file change; serve /metrics, /healthz and /readyz',
+    )
+    .argument('[paths...]', 'YAML files or directories (read recursively; default ./subscriptions)', [])
+    .addOption(
+      new Option('--interval <duration>', 'time between periodic reconciles, ±10% jitter (e.g. 30s, 10m, 1h)')
+        .argParser(parsePositiveDuration)
+        .default(600_000, '10m'),
+    )
+    .addOption(
+      new Option('--listen <host:port>', 'address of the metrics and probe server')
+        .argParser(parseListen)
+        .default({ host: '0.0.0.0', port: 9464 }, '0.0.0.0:9464'),
+    )
+    .option('--dry-run', 'observe only: report drift in metrics and logs, change nothing')
+    .option(
+      '--allow-mass-delete',
+      'let through a plan that deletes all, or most, live subscriptions of a workspace',
+    )
+    .option('--log-level <level>', 'trace, debug, info, warn, error or silent', parseLogLevel, 'info')
+    .option(
+      '--api-url <url>',
+      'Toggl Webhooks API base URL (default: TOGGL_API_URL or the Toggl API)',
+      parseHttpUrl,
+    )
+    .option('--no-watch', 'do not watch the files: reconcile only at start and every interval')
+    .action(async (paths: string[], flags: DaemonFlags) => {
+      const { runDaemon } = await import('../../daemon/run.js');
+      setExit(
+        await runDaemon({
+          paths,
+          intervalMs: flags.interval,
+          listen: flags.listen,
+          dryRun: flags.dryRun === true,
+          allowMassDelete: flags.allowMassDelete === true,
+          logLevel: flags.logLevel,
+          apiUrl: flags.apiUrl,
+          watch: flags.watch,
+        }),
+      );
     });
 };
