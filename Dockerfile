@@ -17,7 +17,8 @@ FROM node:${NODE_VERSION}-alpine AS build
 WORKDIR /src
 # Lockfile first: the dependency layer is reused until package*.json changes.
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+# tsc needs no install script either; skipping them keeps dev tooling's postinstall out of the build.
+RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY schemas ./schemas
 COPY src ./src

@@ -213,8 +213,9 @@ describe('prometheusrule.yaml', () => {
       'TogglWebhooksReconcileFailing',
       'TogglWebhooksNoRecentSuccess',
       'TogglWebhooksConfigInvalid',
+      'TogglWebhooksMetricsAbsent',
     ]);
-    expect(exprs).toHaveLength(4);
+    expect(exprs).toHaveLength(5);
   });
 
   it('alerts on persisting drift, failing reconciles, no success for an hour and invalid config', () => {
@@ -227,6 +228,11 @@ describe('prometheusrule.yaml', () => {
       /^time\(\) - max by \(namespace\) \(toggl_webhooks_last_success_timestamp_seconds\{.*\}\) > \{\{ \$p\.noSuccessSeconds \}\}$/,
     );
     expect(exprs[3]).toMatch(/toggl_webhooks_config_valid\{.*\}\) == 0$/);
+    // Silence is not health: no series at all (down, not scraped, wrong selector) alerts too, unless paused.
+    expect(exprs[4]).toMatch(/^absent\(toggl_webhooks_config_valid\{.*\}\)$/);
+    expect(enclosingBlocks(rule, rule.indexOf('TogglWebhooksMetricsAbsent'))).toContain(
+      'if gt (int .Values.replicaCount) 0 ',
+    );
     expect((values.prometheusRule as JsonObject).noSuccessSeconds).toBe(3600);
   });
 
