@@ -1,3 +1,8 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -9,6 +14,7 @@ import {
   type JsonObject,
   leafPaths,
   listFiles,
+  ROOT,
   read,
   readYaml,
   schemaAt,
@@ -32,6 +38,7 @@ function errorsOf(values: Json): string[] {
   return validate(values) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}`);
 }
 
+const CLI = join(ROOT, 'dist/cli.js');
 const exampleFiles = listFiles('examples/kubernetes', /\.ya?ml$/);
 const ciFiles = listFiles(`${CHART_DIR}/ci`, /\.ya?ml$/);
 
@@ -198,5 +205,33 @@ describe('values.yaml', () => {
     expect(v.daemon).toMatchObject({ dryRun: false, allowMassDelete: false, interval: '10m', port: 9464 });
     expect(v.watch).toBe(true);
     expect(v.token).toEqual({ existingSecret: '', key: 'token' });
+  });
+});
+
+describe('subscription files inside values files', () => {
+  const withFiles = [...exampleFiles, ...ciFiles].filter((file) =>
+    isObject((readYaml(file) as JsonObject).subscriptions),
+  );
+
+  it.each(withFiles)('%s: pass `toggl-webhooks-sync validate`', async (file) => {
+    const files = (readYaml(file) as JsonObject).subscriptions as Record<string, string>;
+    const dir = mkdtempSync(join(tmpdir(), 'tws-values-'));
+    try {
+      for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
+      // The ${VAR} references the files use, as extraEnv / extraEnvFrom would provide them.
+      const env = {
+        PATH: process.env.PATH,
+        SLACK_HOOK_SECRET: 's3cret-value',
+        BILLING_HOOK_TOKEN: 't0ken-value',
+      };
+      const result = await promisify(execFile)(process.execPath, [CLI, 'validate', dir], { env });
+      expect(result.stderr).toBe('');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('exist in the production example and the CI defaults', () => {
+    expect(withFiles).toEqual(['examples/kubernetes/values.yaml', `${CHART_DIR}/ci/default-values.yaml`]);
   });
 });
