@@ -1,12 +1,77 @@
+import type { Command } from 'commander';
 import type { RegisterCommand } from '../main.js';
+import {
+  type LogLevel,
+  type OutputFormat,
+  parseHttpUrl,
+  parseLogLevel,
+  parseOutputFormat,
+} from '../options.js';
 
-// Placeholder until the owning issue lands the command.
+interface SyncFlags {
+  dryRun?: boolean;
+  output: OutputFormat;
+  detailedExitcode?: boolean;
+  allowMassDelete?: boolean;
+  apiUrl?: string;
+  logLevel?: LogLevel;
+  watch?: boolean;
+  pingNew?: boolean;
+}
+
+/** The options `sync` and `plan` share. */
+function common(cmd: Command): Command {
+  return cmd
+    .argument('[paths...]', 'YAML files or directories (read recursively)', [])
+    .option('-o, --output <format>', 'text, json or markdown', parseOutputFormat, 'text')
+    .option('--detailed-exitcode', 'exit 2 when the run succeeded and the plan was not empty')
+    .option(
+      '--allow-mass-delete',
+      'let through a plan that deletes all, or most, live subscriptions of a workspace',
+    )
+    .option(
+      '--api-url <url>',
+      'Toggl Webhooks API base URL (default: TOGGL_API_URL or the Toggl API)',
+      parseHttpUrl,
+    )
+    .option(
+      '--log-level <level>',
+      'trace, debug, info, warn, error or silent (default: warn; info with --watch)',
+      parseLogLevel,
+    )
+    .option(
+      '--ping-new',
+      'ping each subscription once after it is created or its URL changes, to validate it',
+    )
+    .option('--watch', 'sync again after every change to the inputs, until Ctrl-C');
+}
+
 export const registerSync: RegisterCommand = (program, setExit) => {
-  program
-    .command('sync')
-    .description('(not yet implemented)')
-    .action(() => {
-      process.stderr.write('sync: not implemented yet\n');
-      setExit(1);
-    });
+  const run = async (paths: string[], flags: SyncFlags, dryRun: boolean) => {
+    const { runSync } = await import('../../apply/run-sync.js');
+    setExit(
+      await runSync({
+        paths,
+        dryRun,
+        output: flags.output,
+        detailedExitcode: flags.detailedExitcode === true,
+        allowMassDelete: flags.allowMassDelete === true,
+        apiUrl: flags.apiUrl,
+        logLevel: flags.logLevel ?? (flags.watch ? 'info' : 'warn'),
+        watch: flags.watch === true,
+        pingNew: flags.pingNew === true,
+      }),
+    );
+  };
+
+  common(
+    program
+      .command('sync')
+      .description('make the live subscriptions match the files: list, plan, apply')
+      .option('--dry-run', 'plan only: show what would change and change nothing'),
+  ).action((paths: string[], flags: SyncFlags) => run(paths, flags, flags.dryRun === true));
+
+  common(
+    program.command('plan').description('show what sync would change, and change nothing (sync --dry-run)'),
+  ).action((paths: string[], flags: SyncFlags) => run(paths, flags, true));
 };

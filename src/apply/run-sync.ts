@@ -1,0 +1,144 @@
+import type { OutputFormat } from '../cli/options.js';
+import type { DesiredState } from '../config/types.js';
+import { ConfigError, formatIssue } from '../errors.js';
+import { renderJson } from '../output/json.js';
+import { renderMarkdown } from '../output/markdown.js';
+import { renderText } from '../output/text.js';
+import type { TogglApi } from '../toggl/types.js';
+import { redact } from '../util/redact.js';
+import { pingNewHook } from './ping-new.js';
+import { limitsPreflight } from './prechecks.js';
+import { type ReconcileLogger, reconcile } from './reconcile.js';
+import { exitCodeFor } from './summary.js';
+import type { ReconcileResult } from './types.js';
+
+/** What `sync` (and `plan`) were asked to do, already parsed and validated. */
+export interface SyncOptions {
+  paths: string[];
+  dryRun: boolean;
+  output: OutputFormat;
+  detailedExitcode: boolean;
+  allowMassDelete: boolean;
+  /** `--api-url`; overrides TOGGL_API_URL. */
+  apiUrl?: string | undefined;
+  logLevel: string;
+  watch: boolean;
+  pingNew: boolean;
+}
+
+export interface SyncIo {
+  env: NodeJS.ProcessEnv;
+  stdout: { write(text: string): unknown; isTTY?: boolean };
+  stderr: { write(text: string): unknown };
+}
+
+const processIo: SyncIo = { env: process.env, stdout: process.stdout, stderr: process.stderr };
+
+/**
+ * `sync [PATH...]`: load and validate every file (a broken file makes no API call at all), then list,
+ * plan, apply (or only plan with --dry-run) and print the result. Resolves to the exit code.
+ * With `--watch`, does that on start and after every change to the inputs until Ctrl-C, then 0.
+ */
+export async function runSync(opts: SyncOptions, io: SyncIo = processIo): Promise<number> {
+  const { createLogger } = await import('../log/logger.js');
+  const logger = createLogger({ level: opts.logLevel, json: false }) as unknown as ReconcileLogger;
+
+  // The client is made only once a config has loaded: config errors come before a missing token.
+  let api: TogglApi | undefined;
+  const client = async (): Promise<TogglApi> => {
+    if (api) return api;
+    const { clientConfigFromEnv } = await import('../toggl/config.js');
+    const { TogglClient } = await import('../toggl/client.js');
+    const overrides: Record<string, unknown> = { quotaMode: 'fail' };
+    if (opts.apiUrl !== undefined) overrides['apiUrl'] = opts.apiUrl;
+    api = new TogglClient(clientConfigFromEnv(io.env, overrides)) as TogglApi;
+    return api;
+  };
+
+  const once = async (signal: AbortSignal): Promise<number> => {
+    const desired = await load(opts.paths, io);
+    if (!desired) return 1;
+    const togglApi = await client();
+    const result = await reconcile({
+      desired,
+      api: togglApi,
+      dryRun: opts.dryRun,
+      allowMassDelete: opts.allowMassDelete,
+      logger,
+      signal,
+      preflight: limitsPreflight({ api: togglApi, desired, logger }),
+      onApplied: opts.pingNew ? pingNewHook(togglApi, logger) : undefined,
+    });
+    io.stdout.write(render(result, opts.output, useColor(io)));
+    return exitCodeFor(result, opts.detailedExitcode);
+  };
+
+  if (opts.watch) {
+    const { runWatch } = await import('../daemon/watch.js');
+    await runWatch({
+      paths: opts.paths,
+      logger,
+      printError: (text) => io.stderr.write(text),
+      runOnce: async (signal) => {
+        await once(signal);
+      },
+    });
+    return 0;
+  }
+
+  return withInterruptions(logger, once);
+}
+
+/** Every problem of every file as `FILE:LINE:COL: message` on stderr; undefined means: stop, exit 1. */
+async function load(paths: string[], io: SyncIo): Promise<DesiredState | undefined> {
+  const { loadDesiredState } = await import('../config/load.js');
+  try {
+    return await loadDesiredState(paths, io.env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    const n = err.issues.length;
+    io.stderr.write(
+      redact(
+        `${err.issues.map(formatIssue).join('\n')}\n` +
+          `error: ${n} problem${n === 1 ? '' : 's'} in the configuration; nothing was read or changed\n`,
+      ),
+    );
+    return undefined;
+  }
+}
+
+export function render(result: ReconcileResult, format: OutputFormat, color: boolean): string {
+  if (format === 'json') return renderJson(result);
+  if (format === 'markdown') return renderMarkdown(result);
+  return renderText(result, { color });
+}
+
+/** Colour on a terminal only, and never when NO_COLOR is set to anything (https://no-color.org). */
+export function useColor(io: SyncIo): boolean {
+  const noColor = io.env['NO_COLOR'];
+  return io.stdout.isTTY === true && (noColor === undefined || noColor === '');
+}
+
+/**
+ * Ctrl-C (or SIGTERM) during a one-shot sync stops before the next change: the call in flight finishes,
+ * the result so far is printed, and the exit code is 1. A second Ctrl-C exits at once (130).
+ */
+async function withInterruptions(
+  logger: ReconcileLogger,
+  run: (signal: AbortSignal) => Promise<number>,
+): Promise<number> {
+  const controller = new AbortController();
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (controller.signal.aborted) process.exit(130);
+    logger.warn({ signal: sig }, 'stopping after the call in flight (press Ctrl-C again to quit now)');
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    return await run(controller.signal);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
