@@ -119,7 +119,10 @@ export class Daemon {
     );
   }
 
-  /** A reconcile has completed with a valid configuration (`/readyz`). Stays true once reached. */
+  /**
+   * `/readyz`: a reconcile has completed with a valid configuration, having read every declared
+   * workspace. Stays true once reached, so an API hiccup later does not flap the pod's readiness.
+   */
   get ready(): boolean {
     return this.readyFlag;
   }
@@ -232,6 +235,7 @@ export class Daemon {
           logger: log,
         });
         report.result = result;
+        metrics.subscriptionsObserved(desired, result);
         transient = result.failures.some((f) => f.stage === 'list' && TRANSIENT.has(f.error.code));
         logResult(result, log);
       } catch (err) {
@@ -252,7 +256,10 @@ export class Daemon {
       declaredWorkspaces: desired?.workspaces.map((w) => w.workspace_id),
       nowMs: this.clock.now(),
     });
-    if (report.configValid && report.result && !aborted) this.readyFlag = true;
+    // Completed: valid files, and the live state of every declared workspace was read (a daemon that
+    // cannot reach Toggl is not ready). A change the API refused does not make it unready.
+    const listed = report.result?.failures.every((f) => f.stage !== 'list') === true;
+    if (report.configValid && listed && !aborted) this.readyFlag = true;
     this.cycles++;
 
     if (!this.stopping) {

@@ -198,9 +198,12 @@ describe('Daemon loop', () => {
     expect(await h.metric('toggl_webhooks_errors_total', { stage: 'list' })).toBe(4);
     expect(await h.metric('toggl_webhooks_reconcile_total', { result: 'error' })).toBe(4);
 
+    // Valid files, but Toggl could not be read: not ready.
+    expect(h.daemon.ready).toBe(false);
     down = false;
     h.clock.fireNext();
     await cycles(h, 5);
+    expect(h.daemon.ready).toBe(true);
     expect(h.reports[4]).toMatchObject({ success: true });
     expect(h.clock.pending()).toEqual([MIN]);
     expect(await h.metric('toggl_webhooks_last_success_timestamp_seconds')).toBe(

@@ -115,3 +115,7 @@ export function memoryLogger(
     child: (more) => memoryLogger(entries, { ...bindings, ...more }),
   };
 }
+
+export function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
