@@ -1,0 +1,109 @@
+import { readFileSync } from 'node:fs';
+import { TokenError, TwsError } from '../errors.js';
+import { registerSecret } from '../util/redact.js';
+import { USER_AGENT } from '../version.js';
+
+export const DEFAULT_API_URL = 'https://api.track.toggl.com/webhooks/api/v1';
+
+export interface ClientConfig {
+  token: string;
+  /** Base URL of the Webhooks API v1, without a trailing slash. */
+  apiUrl: string;
+  /** Minimum time between two request starts; the docs' safe rate is 1 request/second. 0 disables. */
+  requestSpacingMs: number;
+  /** Per-attempt timeout: a hung server never hangs the program. */
+  timeoutMs: number;
+  /** Retries after the first attempt for 5xx, 429 and network errors. */
+  retries: number;
+  retryMinMs: number;
+  retryMaxMs: number;
+  /** Bound on the total time spent retrying one request. */
+  maxRetryTimeMs: number;
+  /** 402 (quota exhausted): `fail` fast (one-shot runs) or `wait` for X-Toggl-Quota-Resets-In (daemon). */
+  quotaMode: 'fail' | 'wait';
+  /** Longest single quota wait in `wait` mode. */
+  maxQuotaWaitMs: number;
+  userAgent: string;
+}
+
+/**
+ * Derives the client's settings from the environment in one place (probot-style), so every command
+ * reads the same variables the same way. `overrides` come from CLI flags and win over the environment.
+ * The only I/O is reading TOGGL_API_TOKEN_FILE, through `readFile` so tests can pass their own.
+ */
+export function clientConfigFromEnv(
+  env: NodeJS.ProcessEnv,
+  overrides: Partial<ClientConfig> = {},
+  readFile: (path: string) => string = (p) => readFileSync(p, 'utf8'),
+): ClientConfig {
+  const token = overrides.token ?? tokenFromEnv(env, readFile);
+  registerSecret(token);
+  const config: ClientConfig = {
+    token,
+    apiUrl: normaliseApiUrl(overrides.apiUrl ?? env['TOGGL_API_URL'] ?? DEFAULT_API_URL),
+    requestSpacingMs: intFromEnv(env, 'TOGGL_REQUEST_SPACING_MS', 1000),
+    timeoutMs: intFromEnv(env, 'TOGGL_TIMEOUT_MS', 30_000),
+    retries: intFromEnv(env, 'TOGGL_RETRIES', 5),
+    retryMinMs: intFromEnv(env, 'TOGGL_RETRY_MIN_MS', 1000),
+    retryMaxMs: intFromEnv(env, 'TOGGL_RETRY_MAX_MS', 30_000),
+    maxRetryTimeMs: intFromEnv(env, 'TOGGL_RETRY_MAX_TIME_MS', 120_000),
+    quotaMode: 'fail',
+    maxQuotaWaitMs: 3_600_000,
+    userAgent: USER_AGENT,
+  };
+  return { ...config, ...stripUndefined(overrides), token, apiUrl: config.apiUrl };
+}
+
+function tokenFromEnv(env: NodeJS.ProcessEnv, readFile: (path: string) => string): string {
+  const direct = env['TOGGL_API_TOKEN']?.trim();
+  const file = env['TOGGL_API_TOKEN_FILE']?.trim();
+  if (direct) return direct;
+  if (file) {
+    let content: string;
+    try {
+      content = readFile(file);
+    } catch (err) {
+      const reason = (err as NodeJS.ErrnoException).code ?? 'unreadable';
+      throw new TokenError(`cannot read TOGGL_API_TOKEN_FILE ${file}: ${reason}`);
+    }
+    const token = content.trim();
+    if (!token) throw new TokenError(`TOGGL_API_TOKEN_FILE ${file} is empty`);
+    return token;
+  }
+  throw new TokenError(
+    'no API token: set TOGGL_API_TOKEN, or TOGGL_API_TOKEN_FILE to a file holding it (Toggl Track > Profile > API Token)',
+  );
+}
+
+function normaliseApiUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new TwsError('E_CONFIG', `TOGGL_API_URL / --api-url is not a URL: ${raw}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new TwsError('E_CONFIG', `TOGGL_API_URL / --api-url must be http(s): ${url.protocol}`);
+  }
+  if (url.username || url.password) {
+    throw new TwsError(
+      'E_CONFIG',
+      'TOGGL_API_URL / --api-url must not carry credentials; use TOGGL_API_TOKEN',
+    );
+  }
+  return `${url.origin}${url.pathname}`.replace(/\/+$/, '');
+}
+
+function intFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) {
+    throw new TwsError('E_CONFIG', `${name} must be a non-negative integer, got '${raw}'`);
+  }
+  return value;
+}
+
+function stripUndefined<T extends object>(obj: T): Partial<T> {
+  return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,94 @@
+import {
+  ApiError,
+  type ApiErrorContext,
+  AuthError,
+  GoneError,
+  NetworkError,
+  NotFoundError,
+  QuotaError,
+  RateLimitError,
+  ServerError,
+  TimeoutError,
+  ValidationError,
+} from '../errors.js';
+import { redact } from '../util/redact.js';
+
+/** The API's own message from an error body: a JSON string (per the Swagger), an object, or plain text. */
+export function apiMessageFrom(body: string): string | undefined {
+  const text = body.trim();
+  if (!text) return undefined;
+  let message: string = text;
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (typeof parsed === 'string') message = parsed;
+    else if (parsed && typeof parsed === 'object') {
+      const obj = parsed as Record<string, unknown>;
+      const candidate = obj['message'] ?? obj['error'] ?? obj['error_message'];
+      if (typeof candidate === 'string') message = candidate;
+    }
+  } catch {
+    // Plain text is a valid answer too.
+  }
+  // An HTML error page from a proxy is not a message for a person; keep it short either way.
+  message = message.replace(/\s+/g, ' ').trim();
+  return redact(message.length > 500 ? `${message.slice(0, 500)}…` : message);
+}
+
+/** Seconds from a Retry-After header (delta-seconds or an HTTP date); undefined when absent or invalid. */
+export function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds) && seconds >= 0) return seconds;
+  const date = Date.parse(value);
+  if (Number.isNaN(date)) return undefined;
+  return Math.max(0, Math.ceil((date - now) / 1000));
+}
+
+export function headerNumber(value: string | string[] | undefined): number | undefined {
+  const raw = Array.isArray(value) ? value[0] : value;
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const n = Number(raw);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+/** Maps an HTTP error status to the error hierarchy (src/errors.ts). */
+export function errorForStatus(
+  ctx: ApiErrorContext,
+  headers: Record<string, string | string[] | undefined>,
+): ApiError {
+  const status = ctx.status ?? 0;
+  if (status === 400) return new ValidationError(ctx);
+  if (status === 401 || status === 403) return new AuthError(ctx);
+  if (status === 402) return new QuotaError(ctx, headerNumber(headers['x-toggl-quota-resets-in']));
+  if (status === 404) return new NotFoundError(ctx);
+  if (status === 410) return new GoneError(ctx);
+  if (status === 429) {
+    const ra = headers['retry-after'];
+    return new RateLimitError(ctx, parseRetryAfter(Array.isArray(ra) ? ra[0] : ra));
+  }
+  if (status >= 500) return new ServerError(ctx);
+  return new ApiError('E_API', ctx);
+}
+
+/** Maps a transport failure (no HTTP answer) to NetworkError or TimeoutError, dropping got's options. */
+export function errorForTransport(ctx: ApiErrorContext, err: unknown): ApiError {
+  const e = err as { code?: string; name?: string; message?: string };
+  if (e.name === 'TimeoutError' || e.code === 'ETIMEDOUT') {
+    return new TimeoutError(ctx, 'no answer within the request timeout');
+  }
+  // Only the code and a scrubbed message survive: got's error objects carry request options,
+  // including the Authorization header, and must never be rethrown or logged as they are.
+  const reason = e.code ?? e.name ?? 'network error';
+  const detail = e.message ? `: ${redact(e.message)}` : '';
+  return new NetworkError(ctx, `network error (${reason})${detail}`);
+}
+
+/** Whether another attempt may succeed: 5xx, 429, network failures and timeouts. Never other 4xx. */
+export function isRetryable(err: unknown): boolean {
+  return (
+    err instanceof ServerError ||
+    err instanceof RateLimitError ||
+    err instanceof NetworkError ||
+    err instanceof TimeoutError
+  );
+}
