@@ -1,5 +1,7 @@
 import type { ReconcileResult } from '../apply/types.js';
+import type { DesiredState } from '../config/types.js';
 import type { ChangeAction } from '../plan/types.js';
+import { describedWorkspaces, type SubscriptionInfoLabels, subscriptionInfo } from '../status/info.js';
 import type { DaemonMetrics, ErrorStage } from './registry.js';
 
 const ACTIONS: readonly ChangeAction[] = ['create', 'update', 'patch', 'delete'];
@@ -21,6 +23,7 @@ export interface ApiResponseInfo {
  */
 export class MetricsRecorder {
   private readonly drift = new Map<number, Map<ChangeAction, number>>();
+  private readonly info = new Map<number, SubscriptionInfoLabels[]>();
 
   constructor(readonly metrics: DaemonMetrics) {}
 
@@ -50,6 +53,21 @@ export class MetricsRecorder {
     this.metrics.reconcileTotal.inc({ result: success ? 'success' : 'error' });
     this.metrics.reconcileDuration.observe(opts.durationSeconds);
     if (success) this.metrics.lastSuccess.set(Math.floor(opts.nowMs / 1000));
+  }
+
+  /**
+   * The `toggl_webhooks_subscription_info` series after a reconcile (the same view as `status`). A
+   * workspace whose list failed keeps its last series; one no longer declared loses them.
+   */
+  subscriptionsObserved(desired: DesiredState, result: ReconcileResult): void {
+    for (const ws of describedWorkspaces(desired, result)) this.info.set(ws, []);
+    for (const labels of subscriptionInfo(desired, result))
+      this.info.get(Number(labels.workspace_id))?.push(labels);
+    const declared = new Set(desired.workspaces.map((w) => w.workspace_id));
+    for (const ws of [...this.info.keys()]) if (!declared.has(ws)) this.info.delete(ws);
+    this.metrics.subscriptionInfo.reset();
+    for (const rows of this.info.values())
+      for (const labels of rows) this.metrics.subscriptionInfo.set(labels, 1);
   }
 
   apiResponse(info: ApiResponseInfo): void {

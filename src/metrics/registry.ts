@@ -1,11 +1,14 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { SUBSCRIPTION_INFO_LABELS } from '../status/info.js';
 
 /**
  * The daemon's Prometheus series (SPEC section 5), on a registry of their own so that nothing else
  * in the process (or a second daemon in a test process) can add to or collide with them.
  *
  * Labels only ever carry workspace ids, change actions, HTTP methods and status codes, result and
- * stage enums: never a description, URL, token or secret, which is also what keeps cardinality bounded.
+ * stage enums: never a URL, token or secret, which is also what keeps cardinality bounded. The one
+ * exception is `toggl_webhooks_subscription_info`, whose `description` label is the user's own name for
+ * a subscription (one series per subscription, bounded by the workspaces' max_webhooks).
  */
 export interface DaemonMetrics {
   registry: Registry;
@@ -19,6 +22,7 @@ export interface DaemonMetrics {
   apiRequests: Counter<'method' | 'status'>;
   configValid: Gauge;
   quotaRemaining: Gauge<'workspace_id'>;
+  subscriptionInfo: Gauge<(typeof SUBSCRIPTION_INFO_LABELS)[number]>;
 }
 
 export const ERROR_STAGES = ['config', 'list', 'apply'] as const;
@@ -93,6 +97,12 @@ export function createMetrics(opts: CreateMetricsOptions = {}): DaemonMetrics {
       name: 'toggl_webhooks_api_quota_remaining',
       help: 'Requests left in the current API quota window (X-Toggl-Quota-Remaining), by the workspace of the last request that reported it.',
       labelNames: ['workspace_id'],
+      registers,
+    }),
+    subscriptionInfo: new Gauge({
+      name: 'toggl_webhooks_subscription_info',
+      help: 'Always 1: one series per subscription of each declared workspace after the last reconcile, with its enabled, validated and sync status (in_sync or the change still outstanding).',
+      labelNames: SUBSCRIPTION_INFO_LABELS,
       registers,
     }),
   };

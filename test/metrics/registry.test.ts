@@ -69,7 +69,11 @@ describe('metrics registry', () => {
     const all = await registry.getMetricsAsJSON();
     const ours = all.filter((m) => m.name.startsWith('toggl_webhooks_'));
     expect(ours.map((m) => m.name).sort()).toEqual(
-      [...SPEC_SERIES.map(([n]) => n), 'toggl_webhooks_api_quota_remaining'].sort(),
+      [
+        ...SPEC_SERIES.map(([n]) => n),
+        'toggl_webhooks_api_quota_remaining',
+        'toggl_webhooks_subscription_info',
+      ].sort(),
     );
     for (const [name, type, labels] of SPEC_SERIES) {
       const metric = registry.getSingleMetric(name) as unknown as { type: string; labelNames: string[] };
