@@ -100,7 +100,10 @@ export class ApiError extends TwsError {
   readonly apiMessage: string | undefined;
   readonly workspaceId: number | undefined;
   constructor(code: ErrorCode, ctx: ApiErrorContext, message?: string, options?: { cause?: unknown }) {
-    const detail = ctx.apiMessage ?? message ?? 'request failed';
+    const detail =
+      message && ctx.apiMessage
+        ? `${message}: ${ctx.apiMessage}`
+        : (ctx.apiMessage ?? message ?? 'request failed');
     const status = ctx.status === undefined ? '' : ` ${ctx.status}`;
     super(code, `${ctx.method} ${ctx.path}:${status} ${detail}`, options);
     this.method = ctx.method;
