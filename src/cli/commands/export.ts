@@ -10,12 +10,12 @@ interface ExportFlags {
   logLevel?: LogLevel;
 }
 
-function collectWorkspace(value: string, previous: number[]): number[] {
+function collectWorkspace(value: string, previous: number[] | undefined): number[] {
   const id = Number(value);
   if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(id) || id < 1) {
     throw new InvalidArgumentError('expected a workspace id (a positive integer).');
   }
-  return [...previous, id];
+  return [...(previous ?? []), id];
 }
 
 export const registerExport: RegisterCommand = (program, setExit) => {
@@ -24,7 +24,7 @@ export const registerExport: RegisterCommand = (program, setExit) => {
     .description(
       'print the live subscriptions of workspaces as YAML, to adopt them (secrets are never exported)',
     )
-    .requiredOption('-w, --workspace <id>', 'workspace to export (repeat for several)', collectWorkspace, [])
+    .requiredOption('-w, --workspace <id>', 'workspace to export (repeat for several)', collectWorkspace)
     .option('-o, --out <file>', 'write the YAML to this file instead of stdout')
     .option('--schema <ref>', "what the file's `$schema` modeline points at (default: the schema's URL)")
     .option(
