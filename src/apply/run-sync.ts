@@ -41,24 +41,27 @@ const processIo: SyncIo = { env: process.env, stdout: process.stdout, stderr: pr
  */
 export async function runSync(opts: SyncOptions, io: SyncIo = processIo): Promise<number> {
   const { createLogger } = await import('../log/logger.js');
-  const logger = createLogger({ level: opts.logLevel, json: false }) as unknown as ReconcileLogger;
+  const logger: ReconcileLogger = createLogger({ level: opts.logLevel, json: false });
 
   // The client is made only once a config has loaded: config errors come before a missing token.
   let api: TogglApi | undefined;
-  const client = async (): Promise<TogglApi> => {
+  const client = async (signal: AbortSignal): Promise<TogglApi> => {
     if (api) return api;
     const { clientConfigFromEnv } = await import('../toggl/config.js');
     const { TogglClient } = await import('../toggl/client.js');
-    const overrides: Record<string, unknown> = { quotaMode: 'fail' };
-    if (opts.apiUrl !== undefined) overrides['apiUrl'] = opts.apiUrl;
-    api = new TogglClient(clientConfigFromEnv(io.env, overrides)) as TogglApi;
+    const config = clientConfigFromEnv(io.env, {
+      quotaMode: 'fail',
+      ...(opts.apiUrl !== undefined ? { apiUrl: opts.apiUrl } : {}),
+    });
+    // The signal cuts short the client's waits (spacing, back-off) once the user stops the run.
+    api = new TogglClient(config, { signal });
     return api;
   };
 
   const once = async (signal: AbortSignal): Promise<number> => {
     const desired = await load(opts.paths, io);
     if (!desired) return 1;
-    const togglApi = await client();
+    const togglApi = await client(signal);
     const result = await reconcile({
       desired,
       api: togglApi,

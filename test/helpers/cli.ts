@@ -22,6 +22,20 @@ export interface RunCliOptions {
   timeoutMs?: number;
 }
 
+/** A minimal environment (PATH, HOME, NO_COLOR=1) plus `extra`; undefined values remove a variable. */
+export function childEnv(extra: Record<string, string | undefined> = {}): Record<string, string> {
+  const env: Record<string, string> = { NO_COLOR: '1' };
+  for (const key of ['PATH', 'HOME', 'TMPDIR', 'SYSTEMROOT']) {
+    const v = process.env[key];
+    if (v !== undefined) env[key] = v;
+  }
+  for (const [k, v] of Object.entries(extra)) {
+    if (v === undefined) delete env[k];
+    else env[k] = v;
+  }
+  return env;
+}
+
 /** Throws a clear message when the CLI has not been built. */
 export function assertBuilt(): void {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npx tsc -p tsconfig.build.json\` first`);
@@ -32,15 +46,7 @@ export function assertBuilt(): void {
  * the test lives in this process's event loop, which spawnSync would block.
  */
 export function runCli(args: string[], opts: RunCliOptions = {}): Promise<CliResult> {
-  const env: Record<string, string> = { NO_COLOR: '1' };
-  for (const key of ['PATH', 'HOME', 'TMPDIR', 'SYSTEMROOT']) {
-    const v = process.env[key];
-    if (v !== undefined) env[key] = v;
-  }
-  for (const [k, v] of Object.entries(opts.env ?? {})) {
-    if (v === undefined) delete env[k];
-    else env[k] = v;
-  }
+  const env = childEnv(opts.env);
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], { cwd: opts.cwd, env, stdio: 'pipe' });
     let stdout = '';
@@ -62,4 +68,69 @@ export function runCli(args: string[], opts: RunCliOptions = {}): Promise<CliRes
     });
     child.stdin.end(opts.input ?? '');
   });
+}
+
+export interface RunningCli {
+  child: ReturnType<typeof spawn>;
+  stdout(): string;
+  stderr(): string;
+  /** Resolves once stdout+stderr match `pattern` (checked on every chunk); rejects on exit or timeout. */
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<void>;
+  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Starts a long-running CLI (`sync --watch`, `daemon`) as a child; kill it with `child.kill(...)`. */
+export function startCli(args: string[], opts: RunCliOptions = {}): RunningCli {
+  const env = childEnv(opts.env);
+  const child = spawn(process.execPath, [CLI, ...args], { cwd: opts.cwd, env, stdio: 'pipe' });
+  let out = '';
+  let err = '';
+  const waiters = new Set<() => void>();
+  const notify = () => {
+    for (const w of [...waiters]) w();
+  };
+  child.stdout?.setEncoding('utf8').on('data', (d: string) => {
+    out += d;
+    notify();
+  });
+  child.stderr?.setEncoding('utf8').on('data', (d: string) => {
+    err += d;
+    notify();
+  });
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('close', (code, signal) => {
+      resolve({ code, signal });
+      notify();
+    }),
+  );
+  const killer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 30_000);
+  void exit.then(() => clearTimeout(killer));
+  return {
+    child,
+    stdout: () => out,
+    stderr: () => err,
+    exit,
+    waitFor: (pattern, timeoutMs = 15_000) =>
+      new Promise<void>((resolve, reject) => {
+        const check = () => {
+          if (pattern.test(out + err)) {
+            cleanup();
+            resolve();
+          } else if (child.exitCode !== null || child.signalCode !== null) {
+            cleanup();
+            reject(new Error(`CLI exited before ${pattern}:\n${out}\n${err}`));
+          }
+        };
+        const timer = setTimeout(() => {
+          cleanup();
+          reject(new Error(`timed out waiting for ${pattern}:\n${out}\n${err}`));
+        }, timeoutMs);
+        const cleanup = () => {
+          clearTimeout(timer);
+          waiters.delete(check);
+        };
+        waiters.add(check);
+        check();
+      }),
+  };
 }

@@ -1,0 +1,169 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RecordedCall } from '../../src/emulator/index.js';
+import { assertBuilt } from '../helpers/cli.js';
+import {
+  callList,
+  closedPort,
+  type E2E,
+  mutatingCalls,
+  startE2E,
+  startEchoReceiver,
+  withoutIds,
+  yamlDoc,
+} from '../helpers/e2e.js';
+
+const WS = 1234567;
+
+beforeAll(() => assertBuilt());
+
+const filters: Array<[string, string]> = [['project', 'created']];
+// Keeps retry back-off short; the real defaults wait seconds.
+const retryFast = { TOGGL_RETRY_MIN_MS: '1', TOGGL_RETRY_MAX_MS: '20' };
+
+describe('failures and retries', () => {
+  let e: E2E;
+  let receiver: { url: string; close(): Promise<void> };
+  beforeAll(async () => {
+    receiver = await startEchoReceiver();
+    // The URL check on: a callback that does not answer makes the API refuse that one change.
+    e = await startE2E({ workspaces: [WS], callbackCheck: true, callbackTimeoutMs: 2000 });
+  });
+  afterAll(async () => {
+    await e.close();
+    await receiver.close();
+  });
+
+  it('one bad change fails with the API message; the others are applied; exit 1', async () => {
+    const dead = `http://127.0.0.1:${await closedPort()}/hook?key=dead-QUERY-9911`;
+    e.emu.seed(WS, {
+      description: 'stale',
+      url_callback: `${receiver.url}/stale`,
+      event_filters: [{ entity: 'tag', action: '*' }],
+    });
+    e.emu.seed(WS, {
+      description: 'keep',
+      url_callback: `${receiver.url}/keep`,
+      event_filters: [{ entity: 'tag', action: '*' }],
+    });
+    e.emu.resetCalls();
+    const dir = e.files({
+      'ws.yaml': yamlDoc({
+        workspace_id: WS,
+        subscriptions: [
+          { description: 'keep', url_callback: `${receiver.url}/keep`, event_filters: [['tag', '*']] },
+          { description: 'broken', url_callback: dead, event_filters: filters },
+          { description: 'fine', url_callback: `${receiver.url}/fine`, event_filters: filters },
+        ],
+      }),
+    });
+    const run = await e.cli(['sync', dir]);
+    expect(run.code).toBe(1);
+    expect(withoutIds(mutatingCalls(e.emu))).toEqual([
+      `DELETE /subscriptions/${WS}/ID`,
+      `POST /subscriptions/${WS}`,
+      `POST /subscriptions/${WS}`,
+    ]);
+    const names = e.emu
+      .subscriptions(WS)
+      .map((s) => s.description)
+      .sort();
+    expect(names).toEqual(['fine', 'keep']);
+    expect(run.stdout).toMatch(/^\+ create "broken" \(workspace 1234567\): FAILED$/m);
+    expect(run.stdout).toMatch(
+      /^ {4}error: URL endpoint http:\/\/127\.0\.0\.1:\d+\/hook\?key=\[REDACTED\] request failed with error: /m,
+    );
+    expect(run.stdout).toMatch(/^\+ create "fine" \(workspace 1234567, id \d+\): applied$/m);
+    expect(run.stdout).toContain('Apply finished with 1 failed: 2 applied, 1 failed.');
+    expect(run.stdout + run.stderr).not.toContain('dead-QUERY-9911');
+
+    for (const s of e.emu.subscriptions(WS)) e.emu.remove(WS, s.subscription_id);
+  });
+});
+
+describe('retries and lost answers', () => {
+  let e: E2E;
+  let onCall: (c: RecordedCall) => void = () => {};
+  beforeAll(async () => {
+    e = await startE2E({ workspaces: [WS], onCall: (c) => onCall(c) });
+  });
+  afterAll(() => e.close());
+
+  const reset = () => {
+    e.emu.setFaults(undefined);
+    for (const s of e.emu.subscriptions(WS)) e.emu.remove(WS, s.subscription_id);
+    e.emu.resetCalls();
+  };
+  const desired = (n: number) =>
+    yamlDoc({
+      workspace_id: WS,
+      subscriptions: Array.from({ length: n }, (_, i) => ({
+        description: `hook ${i}`,
+        url_callback: `https://hooks.example.com/${i}`,
+        event_filters: filters,
+      })),
+    });
+
+  it('retries 5xx and 429 answers and still converges without duplicates', async () => {
+    reset();
+    e.emu.setFaults({ errorRate: 0.35, rateLimitRate: 0.2, retryAfterSeconds: 0, seed: 42 });
+    const dir = e.files({ 'ws.yaml': desired(5) });
+    const run = await e.cli(['sync', dir], retryFast);
+    expect(run.code).toBe(0);
+    const faults = e.emu.calls.filter((c) => c.fault).map((c) => c.fault);
+    expect(faults).toContain('error');
+    expect(faults).toContain('rate_limit');
+    const names = e.emu
+      .subscriptions(WS)
+      .map((s) => s.description)
+      .sort();
+    expect(names).toEqual(['hook 0', 'hook 1', 'hook 2', 'hook 3', 'hook 4']);
+
+    e.emu.setFaults(undefined);
+    e.emu.resetCalls();
+    const again = await e.cli(['sync', '--detailed-exitcode', dir]);
+    expect(again.code).toBe(0);
+    expect(callList(e.emu)).toEqual([`GET /subscriptions/${WS}`]);
+  });
+
+  it('a create whose answer is lost is not made twice', async () => {
+    reset();
+    // Lose the answer of the first POST only: after every successful GET, arm "apply, then drop the
+    // connection"; disarm as soon as an answer was lost (a lost GET is simply retried).
+    let done = false;
+    onCall = (c) => {
+      if (c.fault === 'lost_response') {
+        e.emu.setFaults(undefined);
+        if (c.method === 'POST') done = true;
+      } else if (!done && c.method === 'GET' && c.status === 200) {
+        e.emu.setFaults({ lostResponseRate: 1 });
+      }
+    };
+    const dir = e.files({ 'ws.yaml': desired(2) });
+    const run = await e.cli(['sync', '--output', 'json', dir], retryFast);
+    onCall = () => {};
+    expect(done).toBe(true);
+    expect(run.code).toBe(0);
+    const posts = e.emu.calls.filter((c) => c.method === 'POST');
+    expect(posts[0]?.fault).toBe('lost_response');
+    expect(posts[1]?.status).toBe(400);
+    const names = e.emu
+      .subscriptions(WS)
+      .map((s) => s.description)
+      .sort();
+    expect(names).toEqual(['hook 0', 'hook 1']);
+    const doc = JSON.parse(run.stdout);
+    expect(doc.workspaces[0].changes.map((c: { status: string }) => c.status)).toEqual([
+      'applied',
+      'applied',
+    ]);
+    const lost = doc.workspaces[0].changes[0];
+    expect(lost.subscription_id).toBe(
+      e.emu.subscriptions(WS).find((s) => s.description === 'hook 0')?.subscription_id,
+    );
+
+    e.emu.resetCalls();
+    const again = await e.cli(['sync', dir]);
+    expect(again.code).toBe(0);
+    expect(callList(e.emu)).toEqual([`GET /subscriptions/${WS}`]);
+  });
+});
