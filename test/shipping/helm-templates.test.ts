@@ -1,3 +1,6 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import {
   CHART_DIR,
@@ -6,6 +9,7 @@ import {
   enclosingBlocks,
   type JsonObject,
   promqlMetricNames,
+  ROOT,
   read,
   readYaml,
   SPEC_METRICS,
@@ -80,9 +84,33 @@ describe('deployment.yaml', () => {
     expect(enclosingBlocks(args, dryRun)).toContain('if .Values.daemon.dryRun ');
     const massDelete = args.indexOf('- --allow-mass-delete');
     expect(enclosingBlocks(args, massDelete)).toContain('if .Values.daemon.allowMassDelete ');
+    expect(enclosingBlocks(args, args.indexOf('- --no-watch'))).toContain('if not .Values.watch ');
     expect(args.trimEnd().endsWith('- {{ include "toggl-webhooks-sync.inputPath" . | quote }}')).toBe(true);
     expect(helpers).toContain('{{- print "/config" }}');
     expect(helpers).toContain('{{- $path := printf "/git/%s" .Values.gitSync.link }}');
+  });
+
+  it('passes only flags the built daemon command has, with the same defaults', async () => {
+    const { stdout } = await promisify(execFile)(process.execPath, [
+      join(ROOT, 'dist/cli.js'),
+      'daemon',
+      '--help',
+    ]);
+    const help = stdout.replace(/\s+/g, ' ');
+    const args = daemon.slice(daemon.indexOf('args:'), daemon.indexOf('env:'));
+    const flags = [...new Set([...args.matchAll(/--[a-z][a-z-]+/g)].map((m) => m[0]))];
+    expect(flags.sort()).toEqual([
+      '--allow-mass-delete',
+      '--dry-run',
+      '--interval',
+      '--listen',
+      '--log-level',
+      '--no-watch',
+    ]);
+    for (const flag of flags) expect(help).toContain(`${flag} `);
+    const d = values.daemon as JsonObject;
+    expect(help).toMatch(new RegExp(`--interval <duration> [^-]*\\(default: ${d.interval}\\)`));
+    expect(help).toContain(`(default: ${d.listenHost}:${d.port})`);
   });
 
   it('probes /healthz for liveness and /readyz for readiness on the metrics port', () => {
