@@ -1,9 +1,9 @@
-import type { Document, Node } from 'yaml';
+import type { Node } from 'yaml';
 import type { ConfigIssue, SourcePosition } from '../errors.js';
 import { registerSecret } from '../util/redact.js';
 import { type ExpandProblem, expandVariables } from './expand.js';
 import type { WorkspaceDeclaration } from './merge.js';
-import { displayPath, nodeAt, type PathSegment, valueOffset } from './nodes.js';
+import { displayPath, nodeAt, type PathSegment, type Tree, valueOffset } from './nodes.js';
 import type { ParsedDocument } from './parse.js';
 import { validateDocument } from './schema.js';
 import type { SubscriptionDeclaration, SubscriptionsDocument } from './schema-types.js';
@@ -23,18 +23,17 @@ export interface DeclareContext {
 export function declareDocument(
   parsed: ParsedDocument,
   ctx: DeclareContext,
-): { declaration?: WorkspaceDeclaration; issues: ConfigIssue[] } {
+): { declaration?: WorkspaceDeclaration; issues: ConfigIssue[]; hidden?: number } {
   const issues: ConfigIssue[] = [...parsed.issues];
-  if (parsed.empty || issues.length > 0) return { issues };
-  const { doc } = parsed;
-  const { issues: schemaIssues, failedPaths } = validateDocument(parsed.value, doc, ctx.at);
+  if (parsed.empty || (issues.length > 0 && !parsed.usable)) return { issues };
+  const { tree } = parsed;
+  const { issues: schemaIssues, hidden, failedPaths } = validateDocument(parsed.value, tree, ctx.at);
   issues.push(...schemaIssues);
-  const usable = (path: PathSegment[]) =>
-    !failedPaths.some((failed) => isPrefix(failed, path) || isPrefix(path, failed));
-  const posOf = (path: PathSegment[]) => ctx.at(valueOffset(nodeAt(doc, path)) ?? 0);
+  const usable = unusableChecker(failedPaths);
+  const posOf = (path: PathSegment[]) => ctx.at(valueOffset(nodeAt(tree, path)) ?? 0);
 
   const data = parsed.value as Partial<SubscriptionsDocument>;
-  if (!usable(['workspace_id']) || typeof data.workspace_id !== 'number') return { issues };
+  if (!usable(['workspace_id']) || typeof data.workspace_id !== 'number') return { issues, hidden };
 
   const declaration: WorkspaceDeclaration = {
     workspace_id: data.workspace_id,
@@ -58,28 +57,28 @@ export function declareDocument(
         }
         return;
       }
-      const sub = declareSubscription(raw, path, doc, ctx, issues);
+      const sub = declareSubscription(raw, path, tree, ctx, issues);
       if (sub) declaration.subscriptions.push(sub);
     });
   }
-  return { declaration, issues };
+  return { declaration, issues, hidden };
 }
 
 function declareSubscription(
   raw: SubscriptionDeclaration,
   path: PathSegment[],
-  doc: Document,
+  tree: Tree,
   ctx: DeclareContext,
   issues: ConfigIssue[],
 ): DesiredSubscription | undefined {
   const label = (field: string) => displayPath([...path, field]);
-  const url = expandField(raw.url_callback, [...path, 'url_callback'], doc, ctx, issues);
+  const url = expandField(raw.url_callback, [...path, 'url_callback'], tree, ctx, issues);
   if (url !== undefined) {
     const refs =
       url.names.length > 0 ? ` after expanding ${url.names.map((n) => `\${${n}}`).join(', ')}` : '';
     if (!isHttpUrl(url.value)) {
       issues.push({
-        ...ctx.at(valueOffset(nodeAt(doc, [...path, 'url_callback'])) ?? 0),
+        ...ctx.at(valueOffset(nodeAt(tree, [...path, 'url_callback'])) ?? 0),
         message: `${label('url_callback')} is not a valid http:// or https:// URL${refs}`,
       });
     }
@@ -87,14 +86,14 @@ function declareSubscription(
 
   let secret: string | undefined;
   if (raw.secret !== undefined) {
-    const expanded = expandField(raw.secret, [...path, 'secret'], doc, ctx, issues);
+    const expanded = expandField(raw.secret, [...path, 'secret'], tree, ctx, issues);
     if (expanded) {
       secret = expanded.value;
       registerSecret(secret);
       if (secret === '') {
         const refs = expanded.names.map((n) => `\${${n}}`).join(', ');
         issues.push({
-          ...ctx.at(valueOffset(nodeAt(doc, [...path, 'secret'])) ?? 0),
+          ...ctx.at(valueOffset(nodeAt(tree, [...path, 'secret'])) ?? 0),
           message: `${label('secret')} is empty after expanding ${refs}; Toggl refuses an empty secret`,
         });
       }
@@ -108,7 +107,7 @@ function declareSubscription(
     const first = seen.get(key);
     if (first !== undefined) {
       issues.push({
-        ...ctx.at(nodeAt(doc, [...path, 'event_filters', j]).node?.range?.[0] ?? 0),
+        ...ctx.at(nodeAt(tree, [...path, 'event_filters', j]).node?.range?.[0] ?? 0),
         message:
           `duplicate event filter {entity: ${f.entity}, action: ${f.action}} at ` +
           `${label('event_filters')}[${j}]: already listed at ${label('event_filters')}[${first}]`,
@@ -124,7 +123,7 @@ function declareSubscription(
     url_callback: url?.value ?? raw.url_callback,
     enabled: raw.enabled ?? true,
     event_filters: filters,
-    source: ctx.at(valueOffset(nodeAt(doc, [...path, 'description'])) ?? 0),
+    source: ctx.at(valueOffset(nodeAt(tree, [...path, 'description'])) ?? 0),
   };
   if (secret !== undefined) sub.secret = secret;
   return sub;
@@ -134,7 +133,7 @@ function declareSubscription(
 function expandField(
   raw: string,
   path: PathSegment[],
-  doc: Document,
+  tree: Tree,
   ctx: DeclareContext,
   issues: ConfigIssue[],
 ): { value: string; names: string[] } | undefined {
@@ -143,7 +142,7 @@ function expandField(
     for (const value of result.values) registerSecret(value);
     return { value: result.value, names: [...new Set(result.variables.map((v) => v.name))] };
   }
-  const located = nodeAt(doc, path);
+  const located = nodeAt(tree, path);
   const node = located.node as Node | undefined;
   const start = valueOffset(located) ?? 0;
   const source = node?.range ? ctx.text.slice(node.range[0], node.range[1]) : '';
@@ -178,6 +177,20 @@ function placeholder(description: string, source: SourcePosition): DesiredSubscr
   return { description, url_callback: '', enabled: true, event_filters: [], source };
 }
 
-function isPrefix(prefix: readonly PathSegment[], path: readonly PathSegment[]): boolean {
-  return prefix.length <= path.length && prefix.every((seg, i) => seg === path[i]);
+/**
+ * `usable(path)`: no problem at the path, below it (a bad filter spoils its subscription) or above it
+ * (a document that is not a mapping spoils everything). Sets, so thousands of problems stay linear.
+ */
+function unusableChecker(failedPaths: readonly PathSegment[][]): (path: PathSegment[]) => boolean {
+  const key = (path: readonly PathSegment[]) => path.join('\u0000');
+  const failed = new Set(failedPaths.map(key));
+  const failedOrAbove = new Set<string>();
+  for (const path of failedPaths) {
+    for (let n = 0; n <= path.length; n++) failedOrAbove.add(key(path.slice(0, n)));
+  }
+  return (path) => {
+    if (failedOrAbove.has(key(path))) return false;
+    for (let n = 0; n < path.length; n++) if (failed.has(key(path.slice(0, n)))) return false;
+    return true;
+  };
 }

@@ -21,5 +21,5 @@ export const MAX_DEPTH = 32;
  */
 export const MAX_EXPANDED_VALUES = 200_000;
 
-/** yaml's own alias limit, a second line of defence behind MAX_EXPANDED_VALUES. */
-export const MAX_ALIAS_COUNT = 1000;
+/** Problems shown per file: past this, a file is junk or the wrong file, and a screenful says so. */
+export const MAX_ISSUES_PER_FILE = 50;

@@ -1,6 +1,7 @@
 import { ConfigError, type ConfigIssue } from '../errors.js';
 import { declareDocument } from './declare.js';
 import { compareNames, discoverInputFiles } from './files.js';
+import { MAX_ISSUES_PER_FILE } from './limits.js';
 import { mergeDeclarations, type WorkspaceDeclaration } from './merge.js';
 import { parseYamlFile, position } from './parse.js';
 import { readInputFile } from './read.js';
@@ -24,6 +25,7 @@ export async function loadDesiredState(
   const { files, issues } = await discoverInputFiles(paths);
   const texts = await Promise.all(files.map((file) => readInputFile(file)));
   const declarations: WorkspaceDeclaration[] = [];
+  const hidden = new Map<string, number>();
 
   files.forEach((file, i) => {
     const read = texts[i]!;
@@ -41,17 +43,43 @@ export async function loadDesiredState(
     for (const document of parsed.documents) {
       const result = declareDocument(document, { text: read.text, at, env });
       issues.push(...result.issues);
+      if (result.hidden) hidden.set(file, (hidden.get(file) ?? 0) + result.hidden);
       if (result.declaration) declarations.push(result.declaration);
     }
   });
 
   const merged = mergeDeclarations(declarations);
   issues.push(...merged.issues);
-  if (issues.length > 0) throw new ConfigError(sortIssues(issues));
+  if (issues.length > 0) throw new ConfigError(capPerFile(sortIssues(issues), hidden));
   return { workspaces: merged.workspaces, files };
 }
 
 /** By file, line, column; problems at the same place keep the order they were found in. */
 export function sortIssues(issues: readonly ConfigIssue[]): ConfigIssue[] {
   return [...issues].sort((a, b) => compareNames(a.file, b.file) || a.line - b.line || a.col - b.col);
+}
+
+/** Keeps the first MAX_ISSUES_PER_FILE problems of each file and says how many more there are. */
+function capPerFile(
+  sorted: readonly ConfigIssue[],
+  alreadyHidden: ReadonlyMap<string, number>,
+): ConfigIssue[] {
+  const out: ConfigIssue[] = [];
+  for (let i = 0; i < sorted.length; ) {
+    const file = sorted[i]!.file;
+    let j = i;
+    while (j < sorted.length && sorted[j]!.file === file) j++;
+    out.push(...sorted.slice(i, Math.min(j, i + MAX_ISSUES_PER_FILE)));
+    const hidden = Math.max(0, j - i - MAX_ISSUES_PER_FILE) + (alreadyHidden.get(file) ?? 0);
+    if (hidden > 0) {
+      out.push({
+        file,
+        line: 0,
+        col: 0,
+        message: `${hidden} more problem${hidden === 1 ? '' : 's'} not shown`,
+      });
+    }
+    i = j;
+  }
+  return out;
 }

@@ -12,16 +12,21 @@ import {
   type YAMLError,
 } from 'yaml';
 import type { ConfigIssue, SourcePosition } from '../errors.js';
-import { MAX_ALIAS_COUNT, MAX_DEPTH, MAX_EXPANDED_VALUES } from './limits.js';
+import { MAX_DEPTH, MAX_EXPANDED_VALUES } from './limits.js';
+import { buildTree, type Tree } from './nodes.js';
 
 export interface ParsedDocument {
   doc: Document.Parsed;
+  /** The node tree with source ranges, to point at the node a problem is about. */
+  tree: Tree;
   /** The document as plain data; only meaningful when `issues` is empty and `empty` is false. */
   value: unknown;
   /** A document holding nothing (only comments, `---` alone, or `~`): ignored. */
   empty: boolean;
-  /** YAML-level problems (syntax, duplicate keys, aliases, depth); when present the data is not used. */
+  /** YAML-level problems: syntax, duplicate keys, aliases, depth. */
   issues: ConfigIssue[];
+  /** Whether `value` can be checked further despite `issues` (only duplicate keys were found). */
+  usable: boolean;
 }
 
 export interface ParsedFile {
@@ -33,8 +38,9 @@ export interface ParsedFile {
 
 /**
  * Parses every YAML document of a file, keeping the node tree (with source ranges) next to the plain
- * data so later checks can point at the offending node. Duplicate keys are found here rather than by
- * yaml's `uniqueKeys`, which compares every key with every other and is quadratic on large mappings.
+ * data so later checks can point at the offending node. Two things yaml does are done here instead,
+ * because yaml's versions are quadratic on hostile input: duplicate keys (`uniqueKeys` compares every
+ * key with every other) and alias resolution (each alias rescans the document).
  */
 export function parseYamlFile(file: string, text: string): ParsedFile {
   const lineCounter = new LineCounter();
@@ -58,63 +64,66 @@ export function position(file: string, lineCounter: LineCounter, offset: number)
 
 function parseDocument(doc: Document.Parsed, at: (offset: number) => SourcePosition): ParsedDocument {
   const issues: ConfigIssue[] = [];
+  const contents = doc.contents as Node | null;
+  const tree = buildTree(contents);
+  const result = (value: unknown, empty = false): ParsedDocument => ({
+    doc,
+    tree,
+    value,
+    empty,
+    issues,
+    usable: false,
+  });
+
   const syntax = [...doc.errors, ...doc.warnings].sort((a, b) => a.pos[0] - b.pos[0])[0];
   if (syntax) {
     // After the first syntax error the parser's recovery produces follow-on noise; one is enough.
     issues.push({ ...at(syntax.pos[0]), message: yamlMessage(syntax) });
-    return { doc, value: undefined, empty: false, issues };
+    return result(undefined);
   }
-  const contents = doc.contents;
   if (contents === null || (isScalar(contents) && contents.value === null && !contents.tag)) {
-    return { doc, value: undefined, empty: true, issues };
+    return result(undefined, true);
   }
 
-  const firstAlias = walk(doc, contents, at, issues);
-  if (issues.length > 0) return { doc, value: undefined, empty: false, issues };
-  if (firstAlias && expandedSize(doc, contents) > MAX_EXPANDED_VALUES) {
+  const duplicates: ConfigIssue[] = [];
+  const firstAlias = walk(tree, contents, at, issues, duplicates);
+  if (issues.length > 0) {
+    issues.push(...duplicates);
+    return result(undefined);
+  }
+  // A duplicate key is local: the document is still checked (the last value counts, as in yaml).
+  issues.push(...duplicates);
+  if (firstAlias && expandedSize(tree, contents) > MAX_EXPANDED_VALUES) {
     issues.push({
       ...at(firstAlias.range?.[0] ?? 0),
       message: `YAML aliases expand this document to more than ${MAX_EXPANDED_VALUES} values; refusing a possible alias bomb`,
     });
-    return { doc, value: undefined, empty: false, issues };
+    return result(undefined);
   }
-
-  let value: unknown;
-  try {
-    value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
-  } catch (err) {
-    const offset = firstAlias?.range?.[0] ?? contents.range?.[0] ?? 0;
-    const excessive = err instanceof Error && /alias count/i.test(err.message);
-    issues.push({
-      ...at(offset),
-      message: excessive
-        ? `YAML aliases expand to too many nodes (limit ${MAX_ALIAS_COUNT}); refusing a possible alias bomb`
-        : `cannot read this document: ${err instanceof Error ? err.message : String(err)}`,
-    });
-    return { doc, value: undefined, empty: false, issues };
-  }
-  return { doc, value, empty: false, issues };
+  const value = toPlain(tree, contents);
+  return { doc, tree, value, empty: false, issues, usable: duplicates.length === issues.length };
 }
 
 /**
  * Walks the node tree without recursion (so depth cannot overflow the stack), checking what the parser
- * lets through: nesting depth, keys that are not plain scalars, duplicate keys, aliases without anchor.
- * Returns the first alias in the text, where an alias bomb is reported.
+ * lets through: nesting depth, keys that are not plain scalars, duplicate keys, aliases without anchor
+ * or inside their own anchor. Returns the first alias in the text, where an alias bomb is reported.
  */
 function walk(
-  doc: Document.Parsed,
+  tree: Tree,
   root: Node,
   at: (offset: number) => SourcePosition,
   issues: ConfigIssue[],
+  duplicates: ConfigIssue[],
 ): Node | undefined {
   let firstAlias: Node | undefined;
   const stack: Array<{ node: unknown; depth: number }> = [{ node: root, depth: 1 }];
   while (stack.length > 0) {
     const { node, depth } = stack.pop()!;
     if (isAlias(node)) {
-      if (!firstAlias || (node.range?.[0] ?? 0) < (firstAlias.range?.[0] ?? 0)) firstAlias = node;
-      const target = node.resolve(doc) as Node | undefined;
       const offset = node.range?.[0] ?? 0;
+      if (!firstAlias || offset < (firstAlias.range?.[0] ?? 0)) firstAlias = node;
+      const target = tree.resolve(node);
       if (!target) {
         issues.push({
           ...at(offset),
@@ -150,7 +159,7 @@ function walk(
           const first = seen.get(name);
           if (first) {
             const p = at(first.range?.[0] ?? 0);
-            issues.push({
+            duplicates.push({
               ...at(key.range?.[0] ?? 0),
               message: `duplicate key '${name}' (first at line ${p.line}, column ${p.col})`,
             });
@@ -173,27 +182,15 @@ function walk(
   return firstAlias;
 }
 
-function yamlMessage(error: YAMLError): string {
-  if (error.code === 'TAG_RESOLVE_FAILED') {
-    const tag = error.message.replace(/^Unresolved tag:\s*/, '').replace(/^tag:yaml\.org,2002:/, '!!');
-    return `unsupported YAML tag '${tag}' (only plain values, lists and mappings are allowed)`;
-  }
-  if (error.code === 'RESOURCE_EXHAUSTION') {
-    return `nesting is too deep (more than ${MAX_DEPTH} levels)`;
-  }
-  const message = error.message.replace(/ at line \d+, column \d+[\s\S]*$/, '').trim();
-  return `invalid YAML: ${message.charAt(0).toLowerCase()}${message.slice(1)}`;
-}
-
 /**
  * How many values the document stands for with every alias replaced by its target, counted without
  * expanding anything: each node's size is computed once and reused for every alias to it. Cycles are
- * refused before this runs, and depth is bounded, so the recursion is shallow.
+ * refused before this runs and depth is bounded, so the recursion is shallow.
  */
-function expandedSize(doc: Document.Parsed, root: Node): number {
+function expandedSize(tree: Tree, root: Node): number {
   const sizes = new Map<unknown, number>();
   const size = (node: unknown): number => {
-    if (isAlias(node)) return size(node.resolve(doc));
+    if (isAlias(node)) return size(tree.resolve(node));
     if (!isCollection(node)) return 1;
     const known = sizes.get(node);
     if (known !== undefined) return known;
@@ -206,4 +203,59 @@ function expandedSize(doc: Document.Parsed, root: Node): number {
     return total;
   };
   return size(root);
+}
+
+/**
+ * The document as plain data (what ajv validates). An alias becomes the very value of its target, as
+ * in yaml's toJS; keys are defined as own properties, so `__proto__` is just an (unknown) key.
+ */
+function toPlain(tree: Tree, root: Node): unknown {
+  const done = new Map<unknown, unknown>();
+  const convert = (node: unknown): unknown => {
+    if (isAlias(node)) return convert(tree.resolve(node));
+    if (isScalar(node)) return node.value;
+    const known = done.get(node);
+    if (known !== undefined) return known;
+    if (isSeq(node)) {
+      const out: unknown[] = [];
+      done.set(node, out);
+      for (const item of node.items) out.push(isPair(item) ? pairObject(item) : convert(item));
+      return out;
+    }
+    if (isMap(node)) {
+      const out: Record<string, unknown> = {};
+      done.set(node, out);
+      for (const pair of node.items)
+        define(out, String(isScalar(pair.key) ? pair.key.value : pair.key), pair.value);
+      return out;
+    }
+    return null;
+  };
+  const define = (out: Record<string, unknown>, key: string, value: unknown) => {
+    Object.defineProperty(out, key, {
+      value: convert(value),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  };
+  // `[a: 1]`, a single-pair mapping written inside a flow sequence.
+  const pairObject = (pair: { key: unknown; value: unknown }) => {
+    const out: Record<string, unknown> = {};
+    define(out, String(isScalar(pair.key) ? pair.key.value : pair.key), pair.value);
+    return out;
+  };
+  return convert(root);
+}
+
+function yamlMessage(error: YAMLError): string {
+  if (error.code === 'TAG_RESOLVE_FAILED') {
+    const tag = error.message.replace(/^Unresolved tag:\s*/, '').replace(/^tag:yaml\.org,2002:/, '!!');
+    return `unsupported YAML tag '${tag}' (only plain values, lists and mappings are allowed)`;
+  }
+  if (error.code === 'RESOURCE_EXHAUSTION') {
+    return `nesting is too deep (more than ${MAX_DEPTH} levels)`;
+  }
+  const message = error.message.replace(/ at line \d+, column \d+[\s\S]*$/, '').trim();
+  return `invalid YAML: ${message.charAt(0).toLowerCase()}${message.slice(1)}`;
 }

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import type { Document } from 'yaml';
 import type { ConfigIssue, SourcePosition } from '../errors.js';
+import { MAX_ISSUES_PER_FILE } from './limits.js';
 import { describeProblem, type NodeProblem } from './messages.js';
-import { keyNodeAt, nodeAt, type PathSegment, pointerToPath, valueOffset } from './nodes.js';
+import { keyNodeAt, nodeAt, type PathSegment, pointerToPath, type Tree, valueOffset } from './nodes.js';
 import type { SubscriptionsDocument } from './schema-types.js';
 
 /** Resolved from this module, so it works from src/ (tests) and dist/ (the package) alike. */
@@ -24,6 +24,8 @@ function validator(): ValidateFunction<SubscriptionsDocument> {
 
 export interface SchemaResult {
   issues: ConfigIssue[];
+  /** Problems found but not described (past a screenful); counted in the "more problems" line. */
+  hidden: number;
   /** Instance paths (as segments) of every node that failed, so callers can still use the parts that did not. */
   failedPaths: PathSegment[][];
 }
@@ -31,26 +33,31 @@ export interface SchemaResult {
 /** Validates one document's data against the schema; every problem is positioned on its YAML node. */
 export function validateDocument(
   value: unknown,
-  doc: Document,
+  tree: Tree,
   at: (offset: number) => SourcePosition,
 ): SchemaResult {
   const validate = validator();
-  if (validate(value)) return { issues: [], failedPaths: [] };
+  if (validate(value)) return { issues: [], hidden: 0, failedPaths: [] };
   const problems = collapse(validate.errors ?? []);
   const issues: ConfigIssue[] = [];
-  for (const problem of problems) {
-    const message = describeProblem(problem, (path) => scalarSource(doc, path));
+  // Past a screenful the rest is counted, not described: a mapping of 40,000 junk keys must stay cheap.
+  for (const problem of problems.slice(0, MAX_ISSUES_PER_FILE)) {
+    const message = describeProblem(problem, (path) => scalarSource(tree, path));
     let offset: number | undefined;
     if (problem.kind === 'unknown-key') {
-      offset = keyNodeAt(doc, problem.path, problem.key)?.range?.[0];
+      offset = keyNodeAt(tree, problem.path, problem.key)?.range?.[0];
     } else if (problem.kind === 'missing-keys') {
-      offset = nodeAt(doc, problem.path).node?.range?.[0];
+      offset = nodeAt(tree, problem.path).node?.range?.[0];
     } else {
-      offset = valueOffset(nodeAt(doc, problem.path));
+      offset = valueOffset(nodeAt(tree, problem.path));
     }
-    issues.push({ ...at(offset ?? doc.contents?.range?.[0] ?? 0), message });
+    issues.push({ ...at(offset ?? tree.root?.range?.[0] ?? 0), message });
   }
-  return { issues, failedPaths: problems.flatMap(failedPathsOf) };
+  return {
+    issues,
+    hidden: Math.max(0, problems.length - MAX_ISSUES_PER_FILE),
+    failedPaths: problems.flatMap(failedPathsOf),
+  };
 }
 
 /**
@@ -64,8 +71,8 @@ function failedPathsOf(problem: NodeProblem): PathSegment[][] {
 }
 
 /** The source text of a scalar, to quote a value as the user wrote it (`99999999999999999999`, not 1e20). */
-function scalarSource(doc: Document, path: readonly PathSegment[]): string | undefined {
-  const { node } = nodeAt(doc, path);
+function scalarSource(tree: Tree, path: readonly PathSegment[]): string | undefined {
+  const { node } = nodeAt(tree, path);
   const source = (node as { source?: unknown } | undefined)?.source;
   return typeof source === 'string' ? source : undefined;
 }
