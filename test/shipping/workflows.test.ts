@@ -5,7 +5,18 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dollarBrace, ghExpr, isObject, type Json, type JsonObject, read, readYaml } from './helpers.js';
+import type { Emulator } from '../../src/emulator/index.js';
+import { startEmulator } from '../../src/emulator/index.js';
+import {
+  dollarBrace,
+  ghExpr,
+  isObject,
+  type Json,
+  type JsonObject,
+  ROOT,
+  read,
+  readYaml,
+} from './helpers.js';
 
 // The CI files are parsed with the yaml package and their scripts are run here: shell steps with bash/sh
 // and a stand-in for the CLI on PATH, the PR comment script with a recording GitHub client, and the
@@ -322,6 +333,65 @@ describe('examples/github-actions/sync-dry-run.yml', () => {
       expect(call.body.length).toBeLessThan(65_536);
       expect(call.body).toContain('(truncated, see the job log)');
     });
+  });
+});
+
+describe('the GitHub recipe with the real CLI against the emulator', () => {
+  const wf = obj(readYaml('examples/github-actions/sync-dry-run.yml'));
+  const planJob = obj(obj(wf.jobs).plan);
+  const syncJob = obj(obj(wf.jobs).sync);
+  let emu: Emulator;
+
+  beforeAll(async () => {
+    emu = await startEmulator({ workspaces: [1234567], callbackCheck: false });
+  });
+  afterAll(() => emu.close());
+
+  it('plans (exit code 2, Markdown comment), syncs, then plans nothing (exit code 0)', async () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, 'subscriptions'));
+    writeFileSync(
+      join(dir, 'subscriptions/team.yaml'),
+      'workspace_id: 1234567\nsubscriptions:\n  - description: "Slack: new projects"\n    url_callback: https://hooks.example.com/toggl\n    event_filters:\n      - { entity: project, action: created }\n',
+    );
+    // `npx --yes toggl-webhooks-sync@VERSION ARGS...` runs the built CLI with ARGS.
+    const bin = join(dir, 'bin');
+    mkdirSync(bin);
+    writeFileSync(
+      join(bin, 'npx'),
+      `#!/bin/sh\nshift 2\nexec "${process.execPath}" "${join(ROOT, 'dist/cli.js')}" "$@"\n`,
+    );
+    chmodSync(join(bin, 'npx'), 0o755);
+    const env = {
+      PATH: `${bin}:${process.env.PATH}`,
+      GITHUB_OUTPUT: join(dir, 'output'),
+      GITHUB_STEP_SUMMARY: join(dir, 'summary'),
+      TWS_VERSION: '9.9.9',
+      SUBSCRIPTIONS: 'subscriptions/',
+      NO_COLOR: '1',
+      TOGGL_API_URL: emu.url,
+      TOGGL_API_TOKEN: 'emulator-token',
+    };
+    const plan = String(stepNamed(planJob, 'Plan').run);
+    const sync = String(stepNamed(syncJob, 'Sync').run);
+
+    const planned = await runScript(GITHUB_BASH, plan, dir, env);
+    expect(planned.code, planned.stderr).toBe(0);
+    expect(readFileSync(env.GITHUB_OUTPUT, 'utf8')).toBe('exitcode=2\n');
+    const markdown = readFileSync(join(dir, 'plan.md'), 'utf8');
+    expect(markdown).toContain('Slack: new projects');
+    expect(markdown).toContain('Plan: 1 to create, 0 to update, 0 to patch, 0 to delete.');
+    expect(markdown).toMatch(/^\| .* \|$/m);
+    expect(emu.subscriptions(1234567)).toEqual([]);
+
+    const synced = await runScript(GITHUB_BASH, sync, dir, env);
+    expect(synced.code, synced.stderr).toBe(0);
+    expect(emu.subscriptions(1234567).map((s) => s.description)).toEqual(['Slack: new projects']);
+
+    writeFileSync(env.GITHUB_OUTPUT, '');
+    const again = await runScript(GITHUB_BASH, plan, dir, env);
+    expect(again.code, again.stderr).toBe(0);
+    expect(readFileSync(env.GITHUB_OUTPUT, 'utf8')).toBe('exitcode=0\n');
   });
 });
 
