@@ -1,6 +1,7 @@
 import type { OutputFormat } from '../cli/options.js';
 import type { DesiredState } from '../config/types.js';
 import { ConfigError, formatIssue } from '../errors.js';
+import { renderConfigErrorsJson, renderConfigErrorsMarkdown } from '../output/config-errors.js';
 import { renderJson } from '../output/json.js';
 import { renderMarkdown } from '../output/markdown.js';
 import { renderText } from '../output/text.js';
@@ -59,7 +60,7 @@ export async function runSync(opts: SyncOptions, io: SyncIo = processIo): Promis
   };
 
   const once = async (signal: AbortSignal): Promise<number> => {
-    const desired = await load(opts.paths, io);
+    const desired = await load(opts, io);
     if (!desired) return 1;
     const togglApi = await client(signal);
     const result = await reconcile({
@@ -93,19 +94,21 @@ export async function runSync(opts: SyncOptions, io: SyncIo = processIo): Promis
 }
 
 /** Every problem of every file as `FILE:LINE:COL: message` on stderr; undefined means: stop, exit 1. */
-async function load(paths: string[], io: SyncIo): Promise<DesiredState | undefined> {
+async function load(opts: SyncOptions, io: SyncIo): Promise<DesiredState | undefined> {
   const { loadDesiredState } = await import('../config/load.js');
   try {
-    return await loadDesiredState(paths, io.env);
+    return await loadDesiredState(opts.paths, io.env);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     const n = err.issues.length;
     io.stderr.write(
       redact(
         `${err.issues.map(formatIssue).join('\n')}\n` +
-          `error: ${n} problem${n === 1 ? '' : 's'} in the configuration; nothing was read or changed\n`,
+          `error: ${n} problem${n === 1 ? '' : 's'} in the configuration; no API call was made\n`,
       ),
     );
+    if (opts.output === 'json') io.stdout.write(renderConfigErrorsJson(err.issues, opts.dryRun));
+    if (opts.output === 'markdown') io.stdout.write(renderConfigErrorsMarkdown(err.issues, opts.dryRun));
     return undefined;
   }
 }

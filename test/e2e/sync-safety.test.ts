@@ -153,6 +153,15 @@ describe('safety', () => {
     expect(run.stderr).toMatch(/b\.yaml:5:\d+: /);
     expect(run.stderr).toMatch(/c\.yaml:4:\d+: .*UNSET_VARIABLE_XYZ/);
 
+    const json = await e.cli(['plan', '--output', 'json', dir]);
+    expect(json.code).toBe(1);
+    const doc = JSON.parse(json.stdout);
+    expect(doc).toMatchObject({ format_version: 1, dry_run: true, workspaces: [] });
+    expect(doc.errors.length).toBeGreaterThanOrEqual(2);
+    expect(doc.errors[0]).toMatchObject({ stage: 'config', code: 'E_CONFIG', line: 5 });
+    expect(doc.errors[0].file).toMatch(/b\.yaml$/);
+    expect(e.emu.calls).toEqual([]);
+
     // Config errors come before a missing token.
     const noToken = await e.cli(['sync', dir], { TOGGL_API_TOKEN: undefined });
     expect(noToken.code).toBe(1);

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { reconcile } from '../../src/apply/reconcile.js';
 import type { ReconcileResult } from '../../src/apply/types.js';
+import { renderConfigErrorsJson, renderConfigErrorsMarkdown } from '../../src/output/config-errors.js';
 import { renderJson, renderMarkdown, renderText } from '../../src/output/index.js';
 import { clearRegisteredSecrets } from '../../src/util/redact.js';
 import { desiredState } from '../helpers/desired.js';
@@ -313,6 +314,50 @@ describe('renderMarkdown', () => {
     });
     expect(renderMarkdown(none)).toBe(
       '### toggl-webhooks-sync plan\n\nNo changes. Live subscriptions match the configuration.\n',
+    );
+  });
+});
+
+describe('config errors in json and markdown', () => {
+  const issues = [
+    { file: 'subs/a.yaml', line: 3, col: 5, message: 'unknown key "urll"' },
+    { file: 'subs/b|c.yaml', line: 0, col: 0, message: 'file is too large' },
+  ];
+
+  it('json: an empty plan with the problems under errors', () => {
+    const doc = JSON.parse(renderConfigErrorsJson(issues, true));
+    expect(doc).toEqual({
+      format_version: 1,
+      dry_run: true,
+      workspaces: [],
+      summary: { create: 0, update: 0, patch: 0, delete: 0, unchanged: 0, failed: 0 },
+      errors: [
+        {
+          stage: 'config',
+          code: 'E_CONFIG',
+          file: 'subs/a.yaml',
+          line: 3,
+          col: 5,
+          message: 'unknown key "urll"',
+        },
+        {
+          stage: 'config',
+          code: 'E_CONFIG',
+          file: 'subs/b|c.yaml',
+          line: 0,
+          col: 0,
+          message: 'file is too large',
+        },
+      ],
+    });
+  });
+
+  it('markdown: one escaped line per problem', () => {
+    expect(renderConfigErrorsMarkdown(issues, false)).toBe(
+      '### toggl-webhooks-sync apply\n\n' +
+        '**The configuration has 2 problems; nothing was planned and no API call was made.**\n\n' +
+        '- subs/a.yaml:3:5: unknown key "urll"\n' +
+        '- subs/b\\|c.yaml: file is too large\n',
     );
   });
 });

@@ -22,7 +22,7 @@ interface SyncFlags {
 /** The options `sync` and `plan` share. */
 function common(cmd: Command): Command {
   return cmd
-    .argument('[paths...]', 'YAML files or directories (read recursively)', [])
+    .argument('[paths...]', 'YAML files or directories, read recursively (default: ./subscriptions)')
     .option('-o, --output <format>', 'text, json or markdown', parseOutputFormat, 'text')
     .option('--detailed-exitcode', 'exit 2 when the run succeeded and the plan was not empty')
     .option(
