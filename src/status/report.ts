@@ -134,7 +134,8 @@ function row(
 ): SubscriptionStatus {
   const enabled = live ? live.enabled : null;
   const validatedAt = live?.validated_at;
-  const validated = !live || validatedAt === undefined ? null : validatedAt !== null;
+  const validated =
+    !live || validatedAt === undefined ? null : typeof validatedAt === 'string' && validatedAt !== '';
   const pending = live && typeof live.has_pending_events === 'boolean' ? live.has_pending_events : null;
   return {
     description,
