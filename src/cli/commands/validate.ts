@@ -15,19 +15,19 @@ interface ValidateOptions {
 export const registerValidate: RegisterCommand = (program, setExit) => {
   program
     .command('validate')
-    .description('check subscription files (schema, merge rules, variable references); no token, no network')
-    .argument('[paths...]', 'YAML files or directories (read recursively)', [])
+    .description('check subscription files; needs no token and makes no API call')
+    .argument('[paths...]', 'files or directories (default: ./subscriptions)')
     .addOption(
       new Option('-o, --output <format>', 'text, or json on stdout')
         .choices(['text', 'json'])
         .default('text'),
     )
-    .action(async (paths: string[], options: ValidateOptions) => {
+    .action(async (paths: string[] | undefined, options: ValidateOptions) => {
       const { loadDesiredState } = await import('../../config/load.js');
       const out = (text: string) => process.stdout.write(redact(text));
       const err = (text: string) => process.stderr.write(redact(text));
       try {
-        const state = await loadDesiredState(paths);
+        const state = await loadDesiredState(paths ?? []);
         const subscriptions = state.workspaces.reduce((n, ws) => n + ws.subscriptions.size, 0);
         if (options.output === 'json') {
           out(
