@@ -36,7 +36,7 @@ describe('export (built CLI, emulator)', () => {
   it('exports hostile descriptions so that sync --dry-run on the file plans no change', async () => {
     e2e = await startE2E({ workspaces: [101, 102, 103] });
     const { emu } = e2e;
-    HOSTILE.forEach((description, i) =>
+    HOSTILE.forEach((description, i) => {
       emu.seed(101, {
         description,
         url_callback: `https://hooks.example.com/${i}`,
@@ -45,8 +45,8 @@ describe('export (built CLI, emulator)', () => {
           { entity: 'tag', action: '*' },
           { entity: 'project', action: i % 2 === 0 ? 'created' : 'updated' },
         ],
-      }),
-    );
+      });
+    });
     emu.seed(102, { description: 'Café ☕: ünïcode', url_callback: 'https://hooks.example.com/other' });
     const secrets = [101, 102].flatMap((ws) => emu.subscriptions(ws).map((s) => s.secret ?? ''));
     expect(secrets.every((s) => s.length >= 8)).toBe(true);
@@ -72,8 +72,8 @@ describe('export (built CLI, emulator)', () => {
       /^# yaml-language-server: \$schema=https:\/\/\S+subscriptions\.schema\.json$/,
     );
     for (const secret of secrets) expect(yaml).not.toContain(secret);
-    expect(yaml).toContain('# secret: ${CAFE_UNICODE_SECRET}');
-    expect(yaml).toContain('# secret: ${CAFE_UNICODE_SECRET_2}');
+    expect(yaml).toContain(`# secret: \${CAFE_UNICODE_SECRET}`);
+    expect(yaml).toContain(`# secret: \${CAFE_UNICODE_SECRET_2}`);
 
     emu.resetCalls();
     const plan = await e2e.cli(['sync', '--dry-run', '--output', 'json', file]);
@@ -133,7 +133,7 @@ describe('export (built CLI, emulator)', () => {
       description: 'Tokened',
       url_callback: 'https://hooks.example.com/t?token=tok-9f8e7d6c',
     });
-    e2e.emu.seed(101, { description: 'Literal', url_callback: 'https://hooks.example.com/${not-a-var}' });
+    e2e.emu.seed(101, { description: 'Literal', url_callback: `https://hooks.example.com/\${not-a-var}` });
     const out = await e2e.cli(['export', '--workspace', '101']);
     expect(out.code).toBe(0);
     expect(out.stdout).toContain(

@@ -168,9 +168,12 @@ describe('renderExport', () => {
 
   it('escapes a literal ${ in a live URL so the loader reads it back unchanged', () => {
     const url = 'https://hooks.example.com/x/$' + '{literal}/a$$b';
-    const { yaml } = renderExport([{ workspace_id: 1, subscriptions: [live(1, 'Odd', { url_callback: url })] }], {
-      schemaRef: SCHEMA,
-    });
+    const { yaml } = renderExport(
+      [{ workspace_id: 1, subscriptions: [live(1, 'Odd', { url_callback: url })] }],
+      {
+        schemaRef: SCHEMA,
+      },
+    );
     const written = parse(yaml)[0]?.subscriptions[0]?.url_callback ?? '';
     expect(written).toBe('https://hooks.example.com/x/$$' + '{literal}/a$$b');
     expect(expandVariables(written, {})).toMatchObject({ ok: true, value: url });
