@@ -46,7 +46,7 @@ export async function runSync(opts: SyncOptions, io: SyncIo = processIo): Promis
 
   // The client is made only once a config has loaded: config errors come before a missing token.
   let api: TogglApi | undefined;
-  const client = async (signal: AbortSignal): Promise<TogglApi> => {
+  const client = async (): Promise<TogglApi> => {
     if (api) return api;
     const { clientConfigFromEnv } = await import('../toggl/config.js');
     const { TogglClient } = await import('../toggl/client.js');
@@ -54,15 +54,19 @@ export async function runSync(opts: SyncOptions, io: SyncIo = processIo): Promis
       quotaMode: 'fail',
       ...(opts.apiUrl !== undefined ? { apiUrl: opts.apiUrl } : {}),
     });
-    // The signal cuts short the client's waits (spacing, back-off) once the user stops the run.
-    api = new TogglClient(config, { signal });
+    // No abort signal for the client: p-retry rejects at once on abort even while the request is in
+    // flight, so a change the API applied would be reported as failed. Ctrl-C stops reconcile before
+    // the next change instead; a second Ctrl-C quits at once.
+    api = new TogglClient(config, {
+      onRetry: (info) => logger.warn({ ...info }, 'retrying an API request'),
+    });
     return api;
   };
 
   const once = async (signal: AbortSignal): Promise<number> => {
     const desired = await load(opts, io);
     if (!desired) return 1;
-    const togglApi = await client(signal);
+    const togglApi = await client();
     const result = await reconcile({
       desired,
       api: togglApi,

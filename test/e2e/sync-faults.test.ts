@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RecordedCall } from '../../src/emulator/index.js';
-import { assertBuilt } from '../helpers/cli.js';
+import { assertBuilt, type RunningCli, startCli } from '../helpers/cli.js';
 import {
   callList,
   closedPort,
@@ -165,5 +165,50 @@ describe('retries and lost answers', () => {
     const again = await e.cli(['sync', dir]);
     expect(again.code).toBe(0);
     expect(callList(e.emu)).toEqual([`GET /subscriptions/${WS}`]);
+  });
+});
+
+describe('interruption', () => {
+  it('Ctrl-C stops before the next change, prints what was done, and exits 1', async () => {
+    let running: RunningCli | undefined;
+    let interrupted = false;
+    const e = await startE2E({
+      workspaces: [WS],
+      // Slow answers, so the signal lands while the first create is in flight.
+      faults: { latencyMs: 150 },
+      onCall: (c) => {
+        if (c.method === 'POST' && !interrupted) {
+          interrupted = true;
+          running?.child.kill('SIGINT');
+        }
+      },
+    });
+    try {
+      const dir = e.files({
+        'ws.yaml': yamlDoc({
+          workspace_id: WS,
+          subscriptions: ['a', 'b', 'c', 'd'].map((d) => ({
+            description: d,
+            url_callback: `https://hooks.example.com/${d}`,
+            event_filters: filters,
+          })),
+        }),
+      });
+      running = startCli(['sync', dir], { env: e.env });
+      const { code } = await running.exit;
+      expect(interrupted).toBe(true);
+      expect(code).toBe(1);
+      const made = e.emu.subscriptions(WS).length;
+      expect(made).toBeGreaterThanOrEqual(1);
+      expect(made).toBeLessThan(4);
+      expect(e.emu.calls.filter((c) => c.method === 'POST')).toHaveLength(made);
+      expect(running.stdout()).toMatch(/^\+ create "a" \(workspace 1234567, id \d+\): applied$/m);
+      expect(running.stdout()).toMatch(/^\+ create "d" \(workspace 1234567\): not applied$/m);
+      expect(running.stdout()).toContain(
+        `Apply interrupted: ${made} applied, 0 failed, ${4 - made} not attempted.`,
+      );
+    } finally {
+      await e.close();
+    }
   });
 });
