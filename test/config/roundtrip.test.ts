@@ -1,0 +1,84 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: literal ${ in values is part of what must round-trip
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { expect, it } from 'vitest';
+import { loadDesiredState } from '../../src/config/load.js';
+import type { DesiredState, DesiredSubscription } from '../../src/config/types.js';
+import { writeTree } from '../helpers/tmp.js';
+import { serializeDesiredState, withoutSources } from './helpers.js';
+
+const ENTITIES = [
+  'client',
+  'project',
+  'project_group',
+  'project_user',
+  'tag',
+  'task',
+  'time_entry',
+  'workspace',
+  'workspace_user',
+  '*',
+];
+const ACTIONS = ['created', 'updated', 'deleted', '*'];
+
+const plain = fc.string({ unit: 'grapheme', minLength: 1, maxLength: 30 }).filter((s) => /\S/.test(s));
+// Sometimes with `${`, `$${` or `$` in it: written back escaped, read back as the same literal text.
+const text = fc.oneof(
+  plain,
+  fc.tuple(plain, fc.constantFrom('${X}', '$${', '$', '${')).map(([t, s]) => t + s),
+);
+const filter = fc.record({ entity: fc.constantFrom(...ENTITIES), action: fc.constantFrom(...ACTIONS) });
+const subscription = fc.record(
+  {
+    description: text,
+    url_callback: fc
+      .tuple(fc.webUrl({ withQueryParameters: true }), fc.constantFrom('', '/${NOT_A_VAR}', '/$$'))
+      .map(([u, s]) => u + s),
+    enabled: fc.boolean(),
+    secret: text,
+    event_filters: fc.uniqueArray(filter, {
+      minLength: 1,
+      maxLength: 4,
+      selector: (f) => `${f.entity}:${f.action}`,
+    }),
+  },
+  { requiredKeys: ['description', 'url_callback', 'enabled', 'event_filters'] },
+);
+const workspace = fc.record({
+  workspace_id: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
+  prune: fc.boolean(),
+  ignore: fc.array(text, { maxLength: 3 }),
+  subscriptions: fc.uniqueArray(subscription, { maxLength: 4, selector: (s) => s.description }),
+});
+const state = fc.uniqueArray(workspace, { minLength: 1, maxLength: 3, selector: (w) => w.workspace_id }).map(
+  (workspaces): DesiredState => ({
+    files: [],
+    workspaces: workspaces
+      .sort((a, b) => a.workspace_id - b.workspace_id)
+      .map((w) => ({
+        ...w,
+        sources: [],
+        subscriptions: new Map(
+          w.subscriptions.map((s): [string, DesiredSubscription] => [
+            s.description,
+            { ...s, source: { file: '', line: 0, col: 0 } },
+          ]),
+        ),
+      })),
+  }),
+);
+
+it('any desired state survives serialize -> load unchanged (descriptions, URLs and secrets with any text)', async () => {
+  const dir = writeTree({});
+  let n = 0;
+  await fc.assert(
+    fc.asyncProperty(state, async (desired) => {
+      const file = join(dir, `s${n++}.yaml`);
+      writeFileSync(file, serializeDesiredState(desired));
+      const loaded = await loadDesiredState([file], {});
+      expect(withoutSources(loaded)).toEqual(withoutSources(desired));
+    }),
+    { numRuns: 150 },
+  );
+});
