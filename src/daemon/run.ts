@@ -53,6 +53,10 @@ export async function runDaemon(
   if (opts.apiUrl !== undefined) overrides['apiUrl'] = opts.apiUrl;
   const api = new TogglClient(clientConfigFromEnv(env, overrides), {
     onResponse: (info) => recorder.apiResponse(info),
+    onRetry: (info) => logger.warn({ ...info }, 'retrying an API request'),
+    // A stop cancels the client's waits (spacing, backoff, a quota reset that may be an hour away);
+    // the request on the wire finishes.
+    signal: stop.signal,
   });
   // GET /limits and /event_filters answers change rarely; keeping them spares the quota.
   const precheckCache = createPrecheckCache();
@@ -87,6 +91,8 @@ export async function runDaemon(
   logger.info(
     {
       url: server.url,
+      // HOST:PORT as well: the logger's URL redaction normalises `url`, and scripts want the port.
+      listen: new URL(server.url).host,
       interval_ms: opts.intervalMs,
       dry_run: opts.dryRun,
       paths: opts.paths.length > 0 ? opts.paths : ['./subscriptions'],

@@ -89,12 +89,13 @@ describe('daemon (built CLI, emulator)', () => {
 
     await writeFile(file, subsYaml([A, B]).replace('    url_callback:', '    url_callbak:'));
     await waitFor(async () => (await metric('toggl_webhooks_config_valid')) === 0, 'config_valid 0', 8_000);
+    // Line 4, column 5: the misspelt key (the loader also reports the missing url_callback at 3:5).
+    const at = new RegExp(`^${escapeRegExp(file)}:4:5: .*url_callbak`);
     const issue = await daemon!.waitForLog(
-      (l) => l['stage'] === 'config' && typeof l['file'] === 'string',
+      (l) => l['stage'] === 'config' && typeof l['msg'] === 'string' && at.test(l['msg']),
       'the config error in the logs',
     );
-    expect(issue['msg']).toMatch(new RegExp(`^${escapeRegExp(file)}:4:5: .*url_callbak`));
-    expect(issue['level']).toBeDefined();
+    expect(issue).toMatchObject({ level: 'error', file, line: 4, col: 5 });
     expect(issue['reconcile_id']).toMatch(/^[0-9a-f]+$/);
     expect((await metric('toggl_webhooks_errors_total', { stage: 'config' })) ?? 0).toBeGreaterThanOrEqual(1);
     // The interval keeps reconciling on the last good configuration: still nothing deleted.

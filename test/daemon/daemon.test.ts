@@ -291,6 +291,12 @@ describe('Daemon loop', () => {
     expect(await h.metric('toggl_webhooks_drift', { workspace_id: String(WS), action: 'delete' })).toBe(1);
     expect(await h.metric('toggl_webhooks_drift', { workspace_id: String(WS), action: 'update' })).toBe(1);
     expect(await h.metric('toggl_webhooks_drift', { workspace_id: String(WS), action: 'patch' })).toBe(0);
+    expect(
+      await h.metric('toggl_webhooks_subscription_info', {
+        workspace_id: String(WS),
+        description: 'Audit: tags',
+      }),
+    ).toBe(1);
     expect(h.daemon.ready).toBe(true);
     expect(h.reports[0]).toMatchObject({ success: true });
     await h.daemon.stop();

@@ -104,8 +104,8 @@ export async function startDaemon(
   env: Record<string, string | undefined>,
 ): Promise<LongRunning & { url: string }> {
   const proc = spawnCli(['daemon', '--listen', '127.0.0.1:0', ...args], env);
-  const line = await proc.waitForLog((l) => typeof l['url'] === 'string', 'the daemon to listen');
-  return Object.assign(proc, { url: line['url'] as string });
+  const line = await proc.waitForLog((l) => typeof l['listen'] === 'string', 'the daemon to listen');
+  return Object.assign(proc, { url: `http://${line['listen'] as string}` });
 }
 
 /** One sample of a metric from a Prometheus text exposition (labels must match exactly those given). */
