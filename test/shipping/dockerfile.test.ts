@@ -219,10 +219,18 @@ describe("the runtime stage's file set", () => {
     cpSync(join(ROOT, 'package.json'), join(app, 'package.json'));
     cpSync(join(ROOT, 'schemas'), join(app, 'schemas'), { recursive: true });
     symlinkSync(join(ROOT, 'node_modules'), join(app, 'node_modules'));
+    // The app's own files and the working directory; node_modules is the repository's, shared with
+    // whatever else runs at the same time, and never written by the CLI either.
     const snapshot = () =>
-      [app, cwd].flatMap((d) =>
-        readdirSync(d, { recursive: true }).map((f) => `${f}:${statSync(join(d, String(f))).mtimeMs}`),
+      [join(app, 'dist'), join(app, 'schemas'), join(app, 'package.json'), cwd].flatMap((d) =>
+        statSync(d).isDirectory()
+          ? readdirSync(d, { recursive: true }).map(
+              (f) => `${d}/${f}:${statSync(join(d, String(f))).mtimeMs}`,
+            )
+          : [`${d}:${statSync(d).mtimeMs}`],
       );
+    const appEntries = () => readdirSync(app).sort();
+    const appBefore = appEntries();
     const before = snapshot();
 
     const run = promisify(execFile);
@@ -253,6 +261,7 @@ describe("the runtime stage's file set", () => {
     expect(broken.stderr).toMatch(/broken\.yaml:3:\d+: /);
 
     expect(snapshot()).toEqual(before);
+    expect(appEntries()).toEqual(appBefore);
     expect(readdirSync(cwd)).toEqual([]);
   });
 });

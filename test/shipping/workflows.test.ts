@@ -106,6 +106,31 @@ describe('every GitHub workflow', () => {
   });
 });
 
+describe('every shell script in the CI files', () => {
+  const scripts: [string, string][] = [];
+  for (const file of GITHUB_FILES) {
+    for (const [name, job] of Object.entries(obj(readYaml(file)).jobs as JsonObject)) {
+      for (const step of steps(obj(job))) {
+        if (typeof step.run === 'string')
+          scripts.push([`${file} ${name}: ${step.name ?? step.run}`, step.run]);
+      }
+    }
+  }
+  for (const [name, job] of Object.entries(obj(readYaml('examples/gitlab-ci.yml')))) {
+    if (!isObject(job)) continue;
+    for (const key of ['before_script', 'script']) {
+      const lines = job[key];
+      if (Array.isArray(lines)) scripts.push([`examples/gitlab-ci.yml ${name}.${key}`, lines.join('\n')]);
+    }
+  }
+
+  it.each(scripts)('%s parses (bash -n)', async (_name, script) => {
+    const result = await runScript(['bash', '-n'], script, tempDir(), { PATH: process.env.PATH ?? '' });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+  });
+});
+
 describe('.github/workflows/ci.yml', () => {
   const ci = obj(readYaml('.github/workflows/ci.yml'));
   const jobs = obj(ci.jobs);
@@ -371,6 +396,8 @@ describe('the GitHub recipe with the real CLI against the emulator', () => {
       NO_COLOR: '1',
       TOGGL_API_URL: emu.url,
       TOGGL_API_TOKEN: 'emulator-token',
+      // The emulator needs no spacing to the real API's safe rate; this test is about the recipe.
+      TOGGL_REQUEST_SPACING_MS: '0',
     };
     const plan = String(stepNamed(planJob, 'Plan').run);
     const sync = String(stepNamed(syncJob, 'Sync').run);
