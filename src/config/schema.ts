@@ -1,26 +1,21 @@
-import { readFileSync } from 'node:fs';
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ConfigIssue, SourcePosition } from '../errors.js';
 import { MAX_ISSUES_PER_FILE } from './limits.js';
 import { describeProblem, type NodeProblem } from './messages.js';
 import { keyNodeAt, nodeAt, type PathSegment, pointerToPath, type Tree, valueOffset } from './nodes.js';
 import type { SubscriptionsDocument } from './schema-types.js';
+import { validate as precompiled } from './schema-validator.js';
 
-/** Resolved from this module, so it works from src/ (tests) and dist/ (the package) alike. */
+/** The schema file, for editors and tests; resolved from this module in src/ (tests) and dist/ alike. */
 export const SCHEMA_URL = new URL('../../schemas/subscriptions.schema.json', import.meta.url);
 
-let compiled: ValidateFunction<SubscriptionsDocument> | undefined;
-
-function validator(): ValidateFunction<SubscriptionsDocument> {
-  if (!compiled) {
-    const schema = JSON.parse(readFileSync(SCHEMA_URL, 'utf8')) as object;
-    // verbose: errors carry the failing value and schema, which the messages quote (allowed values/keys).
-    const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true });
-    compiled = ajv.compile<SubscriptionsDocument>(schema);
-  }
-  return compiled;
-}
+/**
+ * ajv's validator for the schema, compiled ahead of time by scripts/gen-types.mjs (a test keeps it in
+ * step with the schema) with `allErrors` and `verbose`: errors carry the failing value and its schema,
+ * which the messages quote (allowed values, allowed keys). Importing ajv and compiling at start-up
+ * would cost more than everything else `validate` does.
+ */
+const validator = precompiled as unknown as ValidateFunction<SubscriptionsDocument>;
 
 export interface SchemaResult {
   issues: ConfigIssue[];
@@ -36,7 +31,7 @@ export function validateDocument(
   tree: Tree,
   at: (offset: number) => SourcePosition,
 ): SchemaResult {
-  const validate = validator();
+  const validate = validator;
   if (validate(value)) return { issues: [], hidden: 0, failedPaths: [] };
   const problems = collapse(validate.errors ?? []);
   const issues: ConfigIssue[] = [];
