@@ -47,7 +47,7 @@ function generateValidator(schema) {
     '// biome-ignore-all lint: generated code',
     // ajv's ESM output still `require`s its runtime helpers (string length in code points), CommonJS.
     code.includes('require(')
-      ? "import { createRequire } from 'node:module';\nconst require = createRequire(import.meta.url);"
+      ? "import { createRequire } from 'node:module';\n\nconst require = createRequire(import.meta.url);"
       : '',
     code,
     '',

@@ -5,6 +5,7 @@
 // @ts-nocheck: plain JavaScript from ajv; src/config/schema.ts gives it its type.
 // biome-ignore-all lint: generated code
 import { createRequire } from 'node:module';
+
 const require = createRequire(import.meta.url);
 export const validate = validate20;
 export default validate20;
