@@ -1,4 +1,5 @@
 import type { ConfigIssue, SourcePosition } from '../errors.js';
+import { compileIgnore } from '../plan/ignore.js';
 import { quote } from './messages.js';
 import type { DesiredSubscription, DesiredWorkspace } from './types.js';
 
@@ -22,7 +23,8 @@ export interface MergeResult {
  * Merges the documents of all files, in file and document order, into one desired state per
  * workspace. A description may be declared once per workspace; `prune` and `ignore` may be set by any
  * number of documents as long as they agree (an omitted one takes the others' value, then the default:
- * `prune: true`, `ignore: []`). Disagreements are errors at the later place, naming the earlier one.
+ * `prune: true`, `ignore: []`). Disagreements are errors at the later place, naming the earlier one,
+ * and so is a declared description that an `ignore` pattern of its workspace matches.
  */
 export function mergeDeclarations(declarations: readonly WorkspaceDeclaration[]): MergeResult {
   const issues: ConfigIssue[] = [];
@@ -91,6 +93,24 @@ export function mergeDeclarations(declarations: readonly WorkspaceDeclaration[])
         });
       } else {
         ws.subscriptions.set(sub.description, sub);
+      }
+    }
+  }
+
+  // "Ignored" means never touched, so a declared subscription cannot also be ignored: say so here
+  // rather than let one of the two silently win (the planner relies on this).
+  for (const { workspace, ignore } of merged.values()) {
+    if (!ignore || ignore.value.length === 0) continue;
+    const patterns = [...new Set(ignore.value)].map((p) => ({ pattern: p, matches: compileIgnore([p]) }));
+    for (const sub of workspace.subscriptions.values()) {
+      const hit = patterns.find((p) => p.matches(sub.description));
+      if (hit) {
+        issues.push({
+          ...sub.source,
+          message:
+            `description ${quote(sub.description)} matches ignore pattern ${quote(hit.pattern)} of workspace ` +
+            `${workspace.workspace_id} (at ${where(ignore.source)}); a subscription is either managed or ignored`,
+        });
       }
     }
   }

@@ -32,6 +32,12 @@ const CORPUS: Array<[string, string[]]> = [
     ],
   ],
   ['complex-key.yaml', ['2:3: a key must be a plain value such as `name`, not a list, mapping or alias']],
+  [
+    'declared-and-ignored.yaml',
+    [
+      "7:18: description 'Manual: billing' matches ignore pattern 'Manual: *' of workspace 1234567 (at {file}:2:9); a subscription is either managed or ignored",
+    ],
+  ],
   ['deep-nesting-block.yaml', ['3:67: nesting is too deep (more than 32 levels)']],
   ['deep-nesting-flow.yaml', ['2:48: nesting is too deep (more than 32 levels)']],
   ['description-empty.yaml', ['3:18: subscriptions[0].description must not be empty']],

@@ -74,4 +74,15 @@ describe('mergeDeclarations', () => {
     ]);
     expect(workspaces[0]!.subscriptions.get('S')!.source).toEqual(at('a.yaml', 3, 18));
   });
+
+  it('refuses a declared description that an ignore pattern of the same workspace matches', () => {
+    const { issues } = mergeDeclarations([
+      decl(1, 'a.yaml', { subscriptions: [sub('Zapier: CRM', 'a.yaml', 4), sub('Slack', 'a.yaml', 7)] }),
+      decl(1, 'b.yaml', { ignore: { value: ['Zap*', 'Zapier*'], source: at('b.yaml', 2, 9) } }),
+      decl(2, 'c.yaml', { subscriptions: [sub('Zapier: other workspace', 'c.yaml', 4)] }),
+    ]);
+    expect(issues.map((i) => `${i.file}:${i.line}:${i.col}: ${i.message}`)).toEqual([
+      "a.yaml:4:18: description 'Zapier: CRM' matches ignore pattern 'Zap*' of workspace 1 (at b.yaml:2:9); a subscription is either managed or ignored",
+    ]);
+  });
 });
