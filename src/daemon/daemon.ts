@@ -150,7 +150,17 @@ export class Daemon {
         logger: this.opts.logger,
       });
     }
-    await this.watcher?.ready;
+    try {
+      await this.watcher?.ready;
+    } catch (err) {
+      // Out of inotify watches, an unreadable mount...: the interval still reconciles.
+      this.opts.logger.warn(
+        { err: describe(err) },
+        'cannot watch the input files; reconciling on the interval only',
+      );
+      await this.watcher?.close().catch(() => {});
+      this.watcher = undefined;
+    }
     this.trigger('start');
   }
 

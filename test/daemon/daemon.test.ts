@@ -317,4 +317,39 @@ describe('Daemon loop', () => {
     expect(JSON.stringify(h.logs.entries)).not.toContain('hunter2-very-secret');
     await h.daemon.stop();
   });
+
+  it('reconciles on the interval when the files cannot be watched, and on change with a working watcher', async () => {
+    const broken = harness({
+      watch: () => ({
+        ready: Promise.reject(new Error('ENOSPC: System limit for number of file watchers reached')),
+        close: async () => {},
+      }),
+    });
+    await broken.daemon.start();
+    await cycles(broken, 1);
+    expect(broken.logs.entries.some((e) => e.level === 'warn' && /interval only/.test(e.msg))).toBe(true);
+    expect(broken.clock.pending()).toHaveLength(1);
+    await broken.daemon.stop();
+
+    let fire: (() => void) | undefined;
+    let closed = false;
+    const h = harness({
+      watch: (onChange) => {
+        fire = onChange;
+        return {
+          ready: Promise.resolve(),
+          close: async () => {
+            closed = true;
+          },
+        };
+      },
+    });
+    await h.daemon.start();
+    await cycles(h, 1);
+    fire!();
+    await cycles(h, 2);
+    expect(h.reports.map((r) => r.reason)).toEqual(['start', 'change']);
+    await h.daemon.stop();
+    expect(closed).toBe(true);
+  });
 });
