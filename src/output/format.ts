@@ -83,6 +83,13 @@ export function quote(text: string): string {
   );
 }
 
+/** One terminal-safe line of free text (API messages echo descriptions and URLs): controls escaped. */
+export function oneLine(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) =>
+    c === '\n' ? '\\n' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
 export function planLine(s: { create: number; update: number; patch: number; delete: number }): string {
   return `Plan: ${s.create} to create, ${s.update} to update, ${s.patch} to patch, ${s.delete} to delete.`;
 }

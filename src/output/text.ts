@@ -4,6 +4,7 @@ import { redact } from '../util/redact.js';
 import {
   diffLines,
   NO_CHANGES,
+  oneLine,
   planLine,
   quote,
   SYMBOL,
@@ -45,7 +46,7 @@ export function renderText(result: ReconcileResult, opts: TextOptions): string {
 
   if (result.outcomes.length > 0) out.push('');
   for (const f of result.failures) {
-    out.push(`${paint('red', 'Error:')} workspace ${f.workspace_id}: ${f.error.message}`);
+    out.push(`${paint('red', 'Error:')} workspace ${f.workspace_id}: ${multiLine(f.error.message)}`);
   }
   if (result.failures.length > 0) out.push('');
 
@@ -97,10 +98,15 @@ function changeLines(
   ];
   // A patch's only field is `enabled`, which the verb already says.
   if (change.action !== 'patch') {
-    for (const l of diffLines(change)) lines.push(`    ${l.field}: ${l.text}`);
+    for (const l of diffLines(change)) lines.push(`    ${l.field}: ${oneLine(l.text)}`);
   }
   if (outcome.status === 'failed' && outcome.error) {
-    lines.push(`    ${paint('red', 'error:')} ${outcome.error}`);
+    lines.push(`    ${paint('red', 'error:')} ${oneLine(outcome.error)}`);
   }
   return lines;
+}
+
+/** Keeps the line breaks of multi-line messages (a ConfigError from a pre-check), escapes the rest. */
+function multiLine(text: string): string {
+  return text.split('\n').map(oneLine).join('\n    ');
 }

@@ -169,6 +169,26 @@ describe('renderText', () => {
     expectNoSecrets(out);
   });
 
+  it('escapes control characters that an API message or a live description could carry', async () => {
+    const api = new FakeApi([WS]);
+    api.seed(WS, { description: 'evil\u001b[2J\u009b31m' });
+    api.seed(WS, { description: 'keep' });
+    api.fail = (c) =>
+      c.method === 'DELETE'
+        ? apiFailure('DELETE', `/subscriptions/${WS}/100`, 400, 'bad\u001b[31m\nnews')
+        : undefined;
+    const result = await reconcile({
+      desired: desiredState([{ workspace_id: WS, subscriptions: [{ description: 'keep' }] }]),
+      api,
+      dryRun: false,
+      allowMassDelete: false,
+    });
+    const out = renderText(result, { color: false });
+    expect(out).not.toMatch(/[\u001b\u009b]/);
+    expect(out).toContain('- delete "evil\\u001b[2J\\u009b31m" (workspace 123, id 100): FAILED');
+    expect(out).toContain('    error: bad\\u001b[31m\\nnews (HTTP 400)');
+  });
+
   it('makes a change of only hidden URL parts visible', async () => {
     const api = new FakeApi([WS]);
     api.seed(WS, { description: 'x', url_callback: 'https://h.example/p?token=one-value' });
