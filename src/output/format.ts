@@ -85,9 +85,14 @@ export function quote(text: string): string {
 
 /** One terminal-safe line of free text (API messages echo descriptions and URLs): controls escaped. */
 export function oneLine(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) =>
-    c === '\n' ? '\\n' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
+  let out = '';
+  for (const c of text) {
+    const code = c.charCodeAt(0);
+    const control = code < 0x20 || (code >= 0x7f && code <= 0x9f);
+    if (!control) out += c;
+    else out += c === '\n' ? '\\n' : `\\u${code.toString(16).padStart(4, '0')}`;
+  }
+  return out;
 }
 
 export function planLine(s: { create: number; update: number; patch: number; delete: number }): string {
