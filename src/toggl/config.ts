@@ -40,9 +40,11 @@ export function clientConfigFromEnv(
   registerSecret(token);
   const config: ClientConfig = {
     token,
-    apiUrl: normaliseApiUrl(overrides.apiUrl ?? env['TOGGL_API_URL'] ?? DEFAULT_API_URL),
+    // Empty means unset, as an empty variable in a manifest or an env file is meant.
+    apiUrl: normaliseApiUrl(overrides.apiUrl || env['TOGGL_API_URL']?.trim() || DEFAULT_API_URL),
     requestSpacingMs: intFromEnv(env, 'TOGGL_REQUEST_SPACING_MS', 1000),
-    timeoutMs: intFromEnv(env, 'TOGGL_TIMEOUT_MS', 30_000),
+    // Every request has a timeout: 0 is refused rather than read as "none".
+    timeoutMs: intFromEnv(env, 'TOGGL_TIMEOUT_MS', 30_000, 1),
     retries: intFromEnv(env, 'TOGGL_RETRIES', 5),
     retryMinMs: intFromEnv(env, 'TOGGL_RETRY_MIN_MS', 1000),
     retryMaxMs: intFromEnv(env, 'TOGGL_RETRY_MAX_MS', 30_000),
@@ -54,10 +56,21 @@ export function clientConfigFromEnv(
   return { ...config, ...stripUndefined(overrides), token, apiUrl: config.apiUrl };
 }
 
-function tokenFromEnv(env: NodeJS.ProcessEnv, readFile: (path: string) => string): string {
+/**
+ * TOGGL_API_TOKEN, or the content of the file TOGGL_API_TOKEN_FILE names (Docker / Kubernetes
+ * secrets), trimmed. Both set is refused, as the Docker `_FILE` convention does: which credential a run
+ * uses must never be a guess. An empty variable counts as unset.
+ */
+export function tokenFromEnv(
+  env: NodeJS.ProcessEnv,
+  readFile: (path: string) => string = (p) => readFileSync(p, 'utf8'),
+): string {
   const direct = env['TOGGL_API_TOKEN']?.trim();
   const file = env['TOGGL_API_TOKEN_FILE']?.trim();
-  if (direct) return direct;
+  if (direct && file) {
+    throw new TokenError('both TOGGL_API_TOKEN and TOGGL_API_TOKEN_FILE are set; set only one');
+  }
+  if (direct) return checked(direct, 'TOGGL_API_TOKEN');
   if (file) {
     let content: string;
     try {
@@ -68,11 +81,18 @@ function tokenFromEnv(env: NodeJS.ProcessEnv, readFile: (path: string) => string
     }
     const token = content.trim();
     if (!token) throw new TokenError(`TOGGL_API_TOKEN_FILE ${file} is empty`);
-    return token;
+    return checked(token, `the file TOGGL_API_TOKEN_FILE (${file})`);
   }
   throw new TokenError(
     'no API token: set TOGGL_API_TOKEN, or TOGGL_API_TOKEN_FILE to a file holding it (Toggl Track > Profile > API Token)',
   );
+}
+
+/** A token with whitespace inside is a paste or file mistake (an env file, a comment); never send it. */
+function checked(token: string, where: string): string {
+  if (/\s/.test(token))
+    throw new TokenError(`${where} holds more than one word or line; expected one API token`);
+  return token;
 }
 
 function normaliseApiUrl(raw: string): string {
@@ -94,12 +114,13 @@ function normaliseApiUrl(raw: string): string {
   return `${url.origin}${url.pathname}`.replace(/\/+$/, '');
 }
 
-function intFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+function intFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
   const raw = env[name];
   if (raw === undefined || raw.trim() === '') return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0) {
-    throw new TwsError('E_CONFIG', `${name} must be a non-negative integer, got '${raw}'`);
+  if (!Number.isSafeInteger(value) || value < min) {
+    const what = min === 0 ? 'a non-negative integer' : `an integer of at least ${min}`;
+    throw new TwsError('E_CONFIG', `${name} must be ${what}, got '${raw}'`);
   }
   return value;
 }

@@ -44,11 +44,21 @@ export function parseRetryAfter(value: string | undefined, now = Date.now()): nu
   return Math.max(0, Math.ceil((date - now) / 1000));
 }
 
+/** A non-negative number from a header such as X-Toggl-Quota-Resets-In; undefined when absent or not one. */
 export function headerNumber(value: string | string[] | undefined): number | undefined {
   const raw = Array.isArray(value) ? value[0] : value;
   if (raw === undefined || raw.trim() === '') return undefined;
   const n = Number(raw);
-  return Number.isFinite(n) ? n : undefined;
+  return Number.isFinite(n) && n >= 0 ? n : undefined;
+}
+
+/** Retry-After of a retryable answer (429, or a 503 that sends one), kept beside the error it came with. */
+const retryAfterByError = new WeakMap<object, number>();
+
+/** Seconds the server asked us to wait before the next attempt, when it said so. */
+export function retryAfterOf(err: unknown): number | undefined {
+  if (err instanceof RateLimitError && err.retryAfterSeconds !== undefined) return err.retryAfterSeconds;
+  return typeof err === 'object' && err !== null ? retryAfterByError.get(err) : undefined;
 }
 
 /** Maps an HTTP error status to the error hierarchy (src/errors.ts). */
@@ -57,17 +67,21 @@ export function errorForStatus(
   headers: Record<string, string | string[] | undefined>,
 ): ApiError {
   const status = ctx.status ?? 0;
+  const ra = headers['retry-after'];
+  const retryAfter = parseRetryAfter(Array.isArray(ra) ? ra[0] : ra);
   if (status === 400) return new ValidationError(ctx);
   if (status === 401 || status === 403) return new AuthError(ctx);
   if (status === 402) return new QuotaError(ctx, headerNumber(headers['x-toggl-quota-resets-in']));
   if (status === 404) return new NotFoundError(ctx);
   if (status === 410) return new GoneError(ctx);
-  if (status === 429) {
-    const ra = headers['retry-after'];
-    return new RateLimitError(ctx, parseRetryAfter(Array.isArray(ra) ? ra[0] : ra));
+  if (status === 429) return new RateLimitError(ctx, retryAfter);
+  if (status >= 500) {
+    const err = new ServerError(ctx);
+    if (retryAfter !== undefined) retryAfterByError.set(err, retryAfter);
+    return err;
   }
-  if (status >= 500) return new ServerError(ctx);
-  return new ApiError('E_API', ctx);
+  // 3xx (redirects are not followed: they could carry the Authorization header elsewhere) and other 4xx.
+  return new ApiError('E_API', ctx, status < 400 ? 'redirect not followed' : undefined);
 }
 
 /** Maps a transport failure (no HTTP answer) to NetworkError or TimeoutError, dropping got's options. */

@@ -1,4 +1,3 @@
-import http from 'node:http';
 import net from 'node:net';
 import nock from 'nock';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +12,7 @@ import {
 } from '../../src/errors.js';
 import { type ResponseInfo, TogglClient } from '../../src/toggl/client.js';
 import { type ClientConfig, clientConfigFromEnv } from '../../src/toggl/config.js';
+import { scripted } from './scripted.js';
 
 // Exact retry sequences a real server cannot produce deterministically; everything else runs against
 // the emulator over real HTTP (client.emulator.test.ts).
@@ -40,29 +40,6 @@ beforeAll(() => {
 afterEach(() => {
   nock.cleanAll();
 });
-
-type Step = 'reset' | { status: number; body: string };
-
-/** A real HTTP server answering each request with the next scripted step; 'reset' destroys the socket. */
-async function scripted(steps: Step[]) {
-  const seen: string[] = [];
-  const server = http.createServer((req, res) => {
-    seen.push(`${req.method} ${req.url}`);
-    req.resume();
-    req.on('end', () => {
-      const step = steps.shift() ?? { status: 500, body: 'script exhausted' };
-      if (step === 'reset') {
-        req.socket.destroy();
-        return;
-      }
-      res.writeHead(step.status, { 'content-type': 'application/json' });
-      res.end(step.body);
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const url = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}/v1`;
-  return { url, seen, close: () => new Promise((r) => server.close(r)) };
-}
 
 const sub = {
   subscription_id: 1,
@@ -104,7 +81,7 @@ describe('retry policy', () => {
     const server = await scripted(['reset', { status: 200, body: '[]' }]);
     try {
       await expect(client({ apiUrl: server.url }).listSubscriptions(1)).resolves.toEqual([]);
-      expect(server.seen).toEqual(['GET /v1/subscriptions/1', 'GET /v1/subscriptions/1']);
+      expect(server.lines()).toEqual(['GET /v1/subscriptions/1', 'GET /v1/subscriptions/1']);
     } finally {
       await server.close();
     }
@@ -139,7 +116,9 @@ describe('retry policy', () => {
         enabled: true,
       });
       expect(out.subscription_id).toBe(1);
-      expect(server.seen).toEqual(['POST /v1/subscriptions/1', 'POST /v1/subscriptions/1']);
+      expect(server.lines()).toEqual(['POST /v1/subscriptions/1', 'POST /v1/subscriptions/1']);
+      // The retry sends the same body: the caller recognises "already in use" if the first one landed.
+      expect(server.seen[1]?.body).toBe(server.seen[0]?.body);
     } finally {
       await server.close();
     }
