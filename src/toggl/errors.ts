@@ -36,9 +36,12 @@ export function apiMessageFrom(body: string): string | undefined {
 
 /** Seconds from a Retry-After header (delta-seconds or an HTTP date); undefined when absent or invalid. */
 export function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {
-  if (!value) return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds) && seconds >= 0) return seconds;
+  if (!value?.trim()) return undefined;
+  // A number is delay-seconds, never a date (Date.parse reads "-5" as the year -5).
+  if (/^[\s\d.+-]+$/.test(value)) {
+    const seconds = Number(value);
+    return Number.isFinite(seconds) && seconds >= 0 ? seconds : undefined;
+  }
   const date = Date.parse(value);
   if (Number.isNaN(date)) return undefined;
   return Math.max(0, Math.ceil((date - now) / 1000));

@@ -64,4 +64,63 @@ describe('createLogger', () => {
     logger.error({ workspace_id: 5 }, 'failed');
     expect((await text()).trim()).toBe('error: failed (workspace_id=5)');
   });
+
+  it('keeps JSON lines valid JSON when a URL sits next to an escaped quote', async () => {
+    const { logger, text } = capture(true);
+    logger.warn('URL endpoint "https://hooks.example.com/t?token=qv-777" responded with status 500');
+    const line = JSON.parse((await text()).trim()) as { msg: string };
+    expect(line.msg).toBe(
+      'URL endpoint "https://hooks.example.com/t?token=[REDACTED]" responded with status 500',
+    );
+  });
+
+  it('masks sensitive keys at any depth and secrets put in by interpolation', async () => {
+    registerSecret('interp-secret-4321');
+    const { logger, text } = capture(true);
+    logger.info({ a: { b: { c: { secret: 'deep-secret-1', Authorization: 'x', api_token: 'y' } } } }, 'deep');
+    logger.info('value %s and %o', 'interp-secret-4321', { note: 'interp-secret-4321' });
+    const out = await text();
+    expect(out).not.toContain('deep-secret-1');
+    expect(out).not.toContain('interp-secret-4321');
+    const first = JSON.parse(out.split('\n')[0] ?? '') as { a: { b: { c: Record<string, string> } } };
+    expect(first.a.b.c).toEqual({
+      secret: '[REDACTED]',
+      Authorization: '[REDACTED]',
+      api_token: '[REDACTED]',
+    });
+  });
+
+  it('logs an error by its message only (got errors carry request headers)', async () => {
+    const { logger, text } = capture(true);
+    const err = Object.assign(new Error('read ECONNRESET'), {
+      options: { headers: { authorization: 'Basic c2VjcmV0LXRva2VuOmFwaV90b2tlbg==' } },
+    });
+    logger.error({ err }, 'request failed');
+    const out = await text();
+    expect(out).not.toContain('c2VjcmV0LXRva2VuOmFwaV90b2tlbg==');
+    expect(JSON.parse(out.trim())).toMatchObject({ err: 'read ECONNRESET' });
+  });
+
+  it('writes text mode as one line without terminal control sequences from the wire', async () => {
+    const { logger, text } = capture(false);
+    logger.warn({ api: 'bad\u001b[31mred\nnext' }, 'line1\nline2');
+    const out = await text();
+    expect(out.split('\n').filter(Boolean)).toHaveLength(1);
+    expect(out).not.toContain('\u001b');
+    expect(out.trim()).toBe('warn: line1\\nline2 (api=bad\\x1b[31mred\\nnext)');
+  });
+
+  it('honours the level', async () => {
+    const stream = new PassThrough();
+    let out = '';
+    stream.on('data', (c: Buffer) => {
+      out += c.toString('utf8');
+    });
+    const logger = createLogger({ json: true, stream, level: 'warn' });
+    logger.info('quiet');
+    logger.warn('loud');
+    await new Promise((r) => setImmediate(r));
+    expect(out).not.toContain('quiet');
+    expect(out).toContain('loud');
+  });
 });

@@ -1,9 +1,10 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { AuthError, NotFoundError, type TwsError, ValidationError } from '../../src/errors.js';
-import { TogglClient } from '../../src/toggl/client.js';
+import { type ResponseInfo, TogglClient } from '../../src/toggl/client.js';
 import { clientConfigFromEnv } from '../../src/toggl/config.js';
 import { USER_AGENT } from '../../src/version.js';
 
@@ -181,5 +182,107 @@ describe('TogglClient against the emulator', () => {
       emu.setFaults({});
     }
     expect(emu.calls.some((c) => c.status >= 500 || c.status === 429)).toBe(true);
+  });
+
+  it('validates with the code the pings carry, and reports quota headers per response', async () => {
+    const responses: ResponseInfo[] = [];
+    const api = new TogglClient(
+      clientConfigFromEnv({ TOGGL_API_TOKEN: TOKEN, TOGGL_API_URL: emu.url, TOGGL_REQUEST_SPACING_MS: '0' }),
+      { onResponse: (r) => responses.push(r) },
+    );
+    const created = await api.createSubscription(WS, {
+      description: 'client validate',
+      url_callback: receiverUrl,
+      event_filters: [{ entity: 'client', action: '*' }],
+      enabled: false,
+    });
+    const id = created.subscription_id;
+    emu.mutate(WS, id, { validated_at: null });
+    const code = emu.validationCode(WS, id);
+    expect(code).toBeTruthy();
+    await api.validate(WS, id, code as string);
+    const live = (await api.listSubscriptions(WS)).find((s) => s.subscription_id === id);
+    expect(live?.validated_at).toBeTruthy();
+    const again = await api.validate(WS, id, code as string).catch((e: unknown) => e);
+    expect(again).toBeInstanceOf(ValidationError);
+    const list = responses.find((r) => r.method === 'GET' && r.path === `/subscriptions/${WS}`);
+    expect(list).toMatchObject({ status: 200 });
+    expect(list?.quotaRemaining).toEqual(expect.any(Number));
+    expect(list?.quotaResetsIn).toEqual(expect.any(Number));
+    await api.deleteSubscription(WS, id);
+  });
+
+  it('a create whose answer the emulator loses is retried and meets "already in use" (the caller adopts it)', async () => {
+    emu.setFaults({ lostResponseRate: 1, seed: 1 });
+    // Only the first attempt's answer is lost: the moment the client sees no answer, the faults end.
+    const api = new TogglClient(
+      clientConfigFromEnv({
+        TOGGL_API_TOKEN: TOKEN,
+        TOGGL_API_URL: emu.url,
+        TOGGL_REQUEST_SPACING_MS: '0',
+        TOGGL_RETRY_MIN_MS: '10',
+      }),
+      { onResponse: (r) => (r.status === 0 ? emu.setFaults({}) : undefined) },
+    );
+    const pending = api.createSubscription(WS, {
+      description: 'client lost answer',
+      url_callback: receiverUrl,
+      event_filters: [{ entity: 'project', action: 'deleted' }],
+      enabled: true,
+    });
+    const err = await pending.catch((e: unknown) => e);
+    emu.setFaults({});
+    expect(err).toBeInstanceOf(ValidationError);
+    expect((err as ValidationError).apiMessage).toBe(
+      `Subscription description 'client lost answer' is already in use for workspace ${WS}`,
+    );
+    const made = emu.subscriptions(WS).filter((s) => s.description === 'client lost answer');
+    expect(made).toHaveLength(1);
+    await api.deleteSubscription(WS, made[0]!.subscription_id);
+  });
+
+  it('never puts the token in any error it throws, across every kind of failure', async () => {
+    const basic = Buffer.from(`${TOKEN}:api_token`).toString('base64');
+    const api = client({ TOGGL_RETRIES: '1', TOGGL_TIMEOUT_MS: '300' });
+    const failures: unknown[] = [];
+    const grab = async (p: Promise<unknown>) =>
+      failures.push(
+        await p.then(
+          () => undefined,
+          (e: unknown) => e,
+        ),
+      );
+    await grab(api.listSubscriptions(999));
+    await grab(api.setEnabled(WS, 123456, true));
+    await grab(
+      api.createSubscription(WS, {
+        description: '',
+        url_callback: receiverUrl,
+        event_filters: [],
+        enabled: true,
+      }),
+    );
+    await grab(api.validate(WS, 123456, 'nope-code'));
+    emu.setFaults({ errorRate: 1, seed: 3 });
+    await grab(api.listSubscriptions(WS));
+    emu.setFaults({ dropRate: 1, seed: 3 });
+    await grab(api.listSubscriptions(WS));
+    emu.setFaults({ latencyMs: 1000 });
+    await grab(api.listSubscriptions(WS));
+    emu.setFaults({});
+    expect(failures.map((e) => (e as TwsError).code)).toEqual([
+      'E_API_AUTH',
+      'E_API_NOT_FOUND',
+      'E_API_VALIDATION',
+      'E_API_VALIDATION',
+      'E_API_SERVER',
+      'E_NETWORK',
+      'E_TIMEOUT',
+    ]);
+    for (const e of failures) {
+      const text = `${(e as Error).message}\n${(e as Error).stack}\n${JSON.stringify(e)}\n${inspect(e, { showHidden: true, depth: 10 })}`;
+      expect(text).not.toContain(TOKEN);
+      expect(text).not.toContain(basic);
+    }
   });
 });

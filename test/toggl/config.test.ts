@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { TokenError, TwsError } from '../../src/errors.js';
 import { clientConfigFromEnv, DEFAULT_API_URL } from '../../src/toggl/config.js';
+import { redact } from '../../src/util/redact.js';
 
 describe('clientConfigFromEnv', () => {
   it('uses the documented defaults', () => {
@@ -56,5 +57,76 @@ describe('clientConfigFromEnv', () => {
     expect(() =>
       clientConfigFromEnv({ TOGGL_API_TOKEN: 't-12345', TOGGL_REQUEST_SPACING_MS: 'fast' }),
     ).toThrow("TOGGL_REQUEST_SPACING_MS must be a non-negative integer, got 'fast'");
+  });
+
+  it('refuses TOGGL_API_TOKEN and TOGGL_API_TOKEN_FILE together, without reading the file', () => {
+    let read = false;
+    const both = () =>
+      clientConfigFromEnv(
+        { TOGGL_API_TOKEN: 'tok-123456', TOGGL_API_TOKEN_FILE: '/run/secrets/t' },
+        {},
+        () => {
+          read = true;
+          return 'other-token';
+        },
+      );
+    expect(both).toThrow(TokenError);
+    expect(both).toThrow('both TOGGL_API_TOKEN and TOGGL_API_TOKEN_FILE are set; set only one');
+    expect(read).toBe(false);
+  });
+
+  it('treats an empty variable as unset', () => {
+    const c = clientConfigFromEnv(
+      { TOGGL_API_TOKEN: '', TOGGL_API_TOKEN_FILE: '/t', TOGGL_API_URL: '' },
+      {},
+      () => 'ftok-1234',
+    );
+    expect(c.token).toBe('ftok-1234');
+    expect(c.apiUrl).toBe(DEFAULT_API_URL);
+  });
+
+  it('refuses a token with whitespace inside (an env file or two lines in the token file), not echoing it', () => {
+    const err = (() => {
+      try {
+        clientConfigFromEnv({ TOGGL_API_TOKEN_FILE: '/t' }, {}, () => 'TOGGL_API_TOKEN=abc123\nOTHER=x\n');
+      } catch (e) {
+        return e as Error;
+      }
+    })();
+    expect(err).toBeInstanceOf(TokenError);
+    expect(err?.message).toBe(
+      'the file TOGGL_API_TOKEN_FILE (/t) holds more than one word or line; expected one API token',
+    );
+    expect(() => clientConfigFromEnv({ TOGGL_API_TOKEN: 'abc def' })).toThrow(
+      /TOGGL_API_TOKEN holds more than one/,
+    );
+  });
+
+  it('reads the numeric settings and refuses a zero timeout', () => {
+    const c = clientConfigFromEnv({
+      TOGGL_API_TOKEN: 't-12345',
+      TOGGL_REQUEST_SPACING_MS: '0',
+      TOGGL_TIMEOUT_MS: '5000',
+      TOGGL_RETRIES: '2',
+      TOGGL_RETRY_MIN_MS: '10',
+      TOGGL_RETRY_MAX_MS: '100',
+      TOGGL_RETRY_MAX_TIME_MS: '1000',
+    });
+    expect(c).toMatchObject({
+      requestSpacingMs: 0,
+      timeoutMs: 5000,
+      retries: 2,
+      retryMinMs: 10,
+      retryMaxMs: 100,
+      maxRetryTimeMs: 1000,
+    });
+    expect(() => clientConfigFromEnv({ TOGGL_API_TOKEN: 't-12345', TOGGL_TIMEOUT_MS: '0' })).toThrow(
+      "TOGGL_TIMEOUT_MS must be an integer of at least 1, got '0'",
+    );
+  });
+
+  it('registers the token so redact() masks it anywhere', () => {
+    clientConfigFromEnv({ TOGGL_API_TOKEN: 'tok-registered-5566' });
+    expect(redact('header was tok-registered-5566')).toBe('header was [REDACTED]');
   });
 });
