@@ -194,15 +194,17 @@ export class TogglClient implements TogglApi {
         if (!(err instanceof QuotaError) || this.config.quotaMode !== 'wait') throw err;
         if (err.resetsInSeconds === undefined) throw err;
         const delayMs = Math.min((err.resetsInSeconds + 1) * 1000, this.config.maxQuotaWaitMs);
-        this.hooks.onRetry?.({
-          method,
-          path: shown,
-          attempt: 0,
-          retriesLeft: 0,
-          delayMs,
-          code: err.code,
-          reason: err.message,
-        });
+        this.report(() =>
+          this.hooks.onRetry?.({
+            method,
+            path: shown,
+            attempt: 0,
+            retriesLeft: 0,
+            delayMs,
+            code: err.code,
+            reason: err.message,
+          }),
+        );
         await this.pause(delayMs, err);
       }
     }
@@ -226,15 +228,17 @@ export class TogglClient implements TogglApi {
         const delayMs = this.retryDelay(error, attemptNumber);
         // Sleeping past the budget only to give up afterwards helps nobody: fail now, with the real error.
         if (delayMs >= maxRetryTimeMs - (performance.now() - started)) throw error;
-        this.hooks.onRetry?.({
-          method,
-          path: shown,
-          attempt: attemptNumber,
-          retriesLeft,
-          delayMs,
-          code: codeOf(error),
-          reason: error.message,
-        });
+        this.report(() =>
+          this.hooks.onRetry?.({
+            method,
+            path: shown,
+            attempt: attemptNumber,
+            retriesLeft,
+            delayMs,
+            code: codeOf(error),
+            reason: error.message,
+          }),
+        );
         await this.pause(delayMs, error);
       },
     });
@@ -250,6 +254,18 @@ export class TogglClient implements TogglApi {
     const backoff = Math.round(exp / 2 + (Math.random() * exp) / 2);
     const retryAfter = retryAfterOf(error);
     return retryAfter === undefined ? backoff : Math.max(backoff, retryAfter * 1000);
+  }
+
+  /**
+   * Runs an observer hook. A failing metric or log call must not turn an answer into an error: a
+   * create the API made would then be reported as failed (and retried into "already in use").
+   */
+  private report(hook: () => void): void {
+    try {
+      hook();
+    } catch {
+      // Observers are best effort.
+    }
   }
 
   /** A wait the abort signal cuts short; `reason` is thrown then (the failure we were waiting out). */
@@ -292,10 +308,15 @@ export class TogglClient implements TogglApi {
       });
     } catch (err) {
       const durationMs = Date.now() - started;
-      this.hooks.onResponse?.({ method, path: shown, status: 0, durationMs });
+      this.report(() => this.hooks.onResponse?.({ method, path: shown, status: 0, durationMs }));
       // got's error is dropped here: its options hold the Authorization header.
       const wrapped = errorForTransport(ctx, err);
-      this.hooks.logger?.debug({ method, path: shown, code: wrapped.code, durationMs }, 'API request failed');
+      this.report(() =>
+        this.hooks.logger?.debug(
+          { method, path: shown, code: wrapped.code, durationMs },
+          'API request failed',
+        ),
+      );
       throw wrapped;
     }
     const headers = response.headers;
@@ -307,8 +328,8 @@ export class TogglClient implements TogglApi {
       quotaRemaining: headerNumber(headers['x-toggl-quota-remaining']),
       quotaResetsIn: headerNumber(headers['x-toggl-quota-resets-in']),
     };
-    this.hooks.onResponse?.(info);
-    this.hooks.logger?.debug({ ...info }, 'API request');
+    this.report(() => this.hooks.onResponse?.(info));
+    this.report(() => this.hooks.logger?.debug({ ...info }, 'API request'));
     const text = typeof response.body === 'string' ? response.body : '';
     if (response.statusCode >= 200 && response.statusCode < 300) {
       return parseBody<T>(text, opts.expect ?? 'json', { ...ctx, status: response.statusCode });

@@ -386,3 +386,39 @@ describe('no credential in any error', () => {
     expectClean(err);
   });
 });
+
+describe('hooks', () => {
+  it('a throwing observer never turns an answer into an error', async () => {
+    nock(BASE).post('/subscriptions/1').once().reply(200, sub);
+    const api = client(
+      {},
+      {
+        onResponse: () => {
+          throw new Error('metrics broke');
+        },
+        logger: {
+          debug: () => {
+            throw new Error('logger broke');
+          },
+        },
+      },
+    );
+    await expect(api.createSubscription(1, input)).resolves.toMatchObject({ subscription_id: 7 });
+  });
+
+  it('gives the logger one debug line per attempt, without credentials', async () => {
+    nock(BASE)
+      .get('/subscriptions/1')
+      .reply(500, 'x')
+      .get('/subscriptions/1')
+      .reply(200, [], { 'X-Toggl-Quota-Remaining': '12' });
+    const lines: [object, string][] = [];
+    await client({}, { logger: { debug: (o, m) => lines.push([o, m]) } }).listSubscriptions(1);
+    expect(lines.map(([o, m]) => [m, (o as { status: number }).status])).toEqual([
+      ['API request', 500],
+      ['API request', 200],
+    ]);
+    expect(lines[1]?.[0]).toMatchObject({ method: 'GET', path: '/subscriptions/1', quotaRemaining: 12 });
+    expect(JSON.stringify(lines)).not.toContain(TOKEN);
+  });
+});
