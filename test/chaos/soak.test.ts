@@ -130,7 +130,14 @@ const snapshot = (s: Subscription) =>
 describe('chaos soak', () => {
   let e: E2E;
   let dir: string;
-  const stats = { runs: 0, faultyExit1: 0, adopted: 0, faults: {} as Partial<Record<FaultKind, number>> };
+  const stats = {
+    runs: 0,
+    requests: 0,
+    faultyExit1: 0,
+    adopted: 0,
+    faults: {} as Partial<Record<FaultKind, number>>,
+    failures: new Map<string, number>(),
+  };
 
   beforeAll(async () => {
     assertBuilt();
@@ -141,8 +148,10 @@ describe('chaos soak', () => {
     await e?.close();
     console.log(
       `chaos soak: seed ${SEED}, ${TRANSITIONS} transitions, ${stats.runs} CLI runs, ` +
-        `${stats.faultyExit1} faulty syncs exited 1, ${stats.adopted} lost creates adopted, faults injected: ` +
-        JSON.stringify(stats.faults),
+        `${stats.faultyExit1} faulty syncs exited 1, ${stats.adopted} lost creates adopted, ` +
+        `${Object.values(stats.faults).reduce((a, b) => a + b, 0)} faults in ${stats.requests} requests of the ` +
+        `faulty syncs: ${JSON.stringify(stats.faults)}; failure messages: ` +
+        JSON.stringify(Object.fromEntries(stats.failures)),
     );
   });
 
@@ -245,6 +254,15 @@ describe('chaos soak', () => {
         e.emu.setFaults(undefined);
         check(faulty, [0, 1], 'the faulty sync');
         if (faulty.code === 1) stats.faultyExit1++;
+        stats.requests += e.emu.calls.length;
+        // Why faulty syncs failed, for the summary: the error lines of the text output and the logs.
+        for (const line of (faulty.stdout + faulty.stderr).split('\n')) {
+          const m = /^\s*error: (?:workspace \d+: )?(.*)$/.exec(line);
+          if (m?.[1]) {
+            const reason = m[1].replace(/\d+/g, 'N').slice(0, 90);
+            stats.failures.set(reason, (stats.failures.get(reason) ?? 0) + 1);
+          }
+        }
         stats.adopted += faulty.stderr.split('create answered "already in use"').length - 1;
         for (const c of e.emu.calls) if (c.fault) stats.faults[c.fault] = (stats.faults[c.fault] ?? 0) + 1;
 
