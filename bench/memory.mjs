@@ -89,6 +89,7 @@ export async function benchMemory(log, { checkpoints = CHECKPOINTS, nodeFlags = 
         reconciles: at,
         rss: mem.rss,
         heapUsed: mem.heapUsed,
+        heapTotal: mem.heapTotal,
         seconds: (Date.now() - started) / 1000,
       });
       log(`daemon memory: ${at} reconciles, RSS ${(mem.rss / 1048576).toFixed(1)} MiB`);

@@ -46,7 +46,7 @@ if (want('memory')) {
   // Informational: how much of the RSS is V8's young generation sizing rather than live data.
   results.memoryLean = await benchMemory(log, {
     checkpoints: [100, Math.min(2_000, cycles)],
-    nodeFlags: ['--max-semi-space-size=2'],
+    nodeFlags: ['--max-semi-space-size=1'],
   });
 }
 if (want('audit')) results.audit = await benchAudit(log);
