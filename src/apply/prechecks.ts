@@ -71,7 +71,16 @@ export function limitsPreflight(opts: PreflightOptions): Preflight {
     if (sent.length > 0 || enables) {
       const limits = await readLimits(api, ws, logger, cache);
       if (limits) {
-        for (const error of limitViolations(wp, live, limits))
+        // The API counts enabled subscriptions per user; we cannot see whose token this is, so only the
+        // subscriptions this run manages (declared or being deleted) are counted. Undercounting at worst
+        // lets the API refuse one change; overcounting would block every run of a shared workspace.
+        const deleting = new Set(
+          wp.changes.flatMap((c) => (c.action === 'delete' ? [c.subscription_id] : [])),
+        );
+        const managed = live.filter(
+          (s) => deleting.has(s.subscription_id) || declared?.subscriptions.has(s.description) === true,
+        );
+        for (const error of limitViolations(wp, managed, limits))
           failures.push({ workspace_id: ws, stage: 'limit', error });
       }
     }

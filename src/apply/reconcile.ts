@@ -1,5 +1,5 @@
 import type { DesiredState, DesiredSubscription } from '../config/types.js';
-import { ApiError, TwsError, ValidationError } from '../errors.js';
+import { ApiError, NotFoundError, QuotaError, TwsError, ValidationError } from '../errors.js';
 import { differences, massDeleteViolation, planAll } from '../plan/plan.js';
 import type { Change, CreateChange, WorkspacePlan } from '../plan/types.js';
 import type { Subscription, SubscriptionInput, TogglApi } from '../toggl/types.js';
@@ -206,7 +206,13 @@ async function execute(api: TogglApi, change: Change): Promise<Subscription | un
     case 'patch':
       return api.setEnabled(ws, change.subscription_id, change.enabled);
     case 'delete':
-      await api.deleteSubscription(ws, change.subscription_id);
+      try {
+        await api.deleteSubscription(ws, change.subscription_id);
+      } catch (err) {
+        // Gone already (our retried DELETE whose first answer was lost, or removed by someone else
+        // since the list): the desired outcome holds.
+        if (!(err instanceof NotFoundError)) throw err;
+      }
       return undefined;
   }
 }
@@ -291,6 +297,8 @@ export function isDescriptionInUse(err: unknown): boolean {
 
 /** The API's own message when it gave one (that is what a person can act on), else ours; secret-free. */
 export function failureMessage(err: unknown): string {
+  // A quota error's own message carries the reset time one-shot runs must report.
+  if (err instanceof QuotaError) return redact(err.message);
   if (err instanceof ApiError) {
     const text = err.apiMessage ?? err.message;
     return redact(err.status !== undefined && err.apiMessage ? `${text} (HTTP ${err.status})` : text);

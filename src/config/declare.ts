@@ -139,7 +139,10 @@ function expandField(
 ): { value: string; names: string[] } | undefined {
   const result = expandVariables(raw, ctx.env);
   if (result.ok) {
-    for (const value of result.values) registerSecret(value);
+    // Substituted values are masked in every output: they are usually tokens. Short or purely numeric
+    // values (a port, a workspace id, `true`) would mask innocent text everywhere, so they are not.
+    for (const value of result.values)
+      if (value.length >= 8 && !/^[\d.]+$/.test(value)) registerSecret(value);
     return { value: result.value, names: [...new Set(result.variables.map((v) => v.name))] };
   }
   const located = nodeAt(tree, path);

@@ -246,7 +246,6 @@ export class Daemon {
         });
         report.result = result;
         metrics.subscriptionsObserved(desired, result);
-        metrics.subscriptionsObserved(desired, result);
         transient = result.failures.some((f) => f.stage === 'list' && TRANSIENT.has(f.error.code));
         logResult(result, log);
       } catch (err) {

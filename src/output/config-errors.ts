@@ -21,7 +21,7 @@ export function renderConfigErrorsJson(issues: readonly ConfigIssue[], dryRun: b
       message: i.message,
     })),
   };
-  return `${redact(JSON.stringify(doc, null, 2))}\n`;
+  return `${JSON.stringify(doc, (_key, value: unknown) => (typeof value === 'string' ? redact(value) : value), 2)}\n`;
 }
 
 export function renderConfigErrorsMarkdown(issues: readonly ConfigIssue[], dryRun: boolean): string {

@@ -63,7 +63,9 @@ export function toJsonDocument(result: ReconcileResult): JsonDocument {
 
 /** The document as text, pretty-printed, with a final newline. */
 export function renderJson(result: ReconcileResult): string {
-  return `${redact(JSON.stringify(toJsonDocument(result), null, 2))}\n`;
+  // Redact the string leaves, not the serialized text: masking inside the text could hit a number or
+  // a key and leave a document that no longer parses.
+  return `${JSON.stringify(toJsonDocument(result), (_key, value: unknown) => (typeof value === 'string' ? redact(value) : value), 2)}\n`;
 }
 
 function jsonChange(o: ChangeOutcome): JsonChange {

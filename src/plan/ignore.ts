@@ -1,11 +1,34 @@
-import picomatch from 'picomatch';
-
 /**
- * Compiles `ignore` globs into one predicate on descriptions. `bash: true` makes `*` match `/` too:
- * descriptions are free text ("Zapier/CRM: new clients"), not paths. Matching is case-sensitive.
+ * Compiles `ignore` globs into one predicate on descriptions. Descriptions are free text, not paths:
+ * `*` matches any run of characters (including `/`, `.` and newlines), `?` exactly one character, and
+ * `[abc]` / `[a-z]` / `[!abc]` a character class. Everything else matches itself; matching is
+ * case-sensitive and covers the whole description. Path-glob libraries treat `/`, `.` segments and
+ * newlines specially, which would let a subscription escape its ignore rule and be pruned.
  */
 export function compileIgnore(patterns: readonly string[]): (description: string) => boolean {
   if (patterns.length === 0) return () => false;
-  const matchers = patterns.map((p) => picomatch(p, { bash: true, dot: true }));
-  return (description) => matchers.some((m) => m(description));
+  const regexes = patterns.map(globToRegExp);
+  return (description) => regexes.some((r) => r.test(description));
+}
+
+export function globToRegExp(glob: string): RegExp {
+  let out = '';
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i]!;
+    if (c === '*') out += '[\\s\\S]*';
+    else if (c === '?') out += '[\\s\\S]';
+    else if (c === '[') {
+      const end = glob.indexOf(']', i + 2);
+      if (end === -1) {
+        out += '\\[';
+        continue;
+      }
+      let body = glob.slice(i + 1, end);
+      const negate = body.startsWith('!') || body.startsWith('^');
+      if (negate) body = body.slice(1);
+      out += `[${negate ? '^' : ''}${body.replace(/[\\\]^]/g, (m) => `\\${m}`)}]`;
+      i = end;
+    } else out += c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  }
+  return new RegExp(`^${out}$`, 'u');
 }

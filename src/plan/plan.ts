@@ -197,7 +197,9 @@ function updateDiff(want: DesiredSubscription, have: Subscription): ChangeDiff {
  */
 export function massDeleteViolation(wp: WorkspacePlan): GuardError | undefined {
   const deletes = wp.changes.filter((c) => c.action === 'delete').length;
-  const total = wp.live_count;
+  // Ignored and (with prune: false) undeclared subscriptions can never be deleted; counting them would
+  // let a plan that deletes everything the tool manages slip under the ratio.
+  const total = wp.live_count - wp.ignored - wp.unmanaged;
   if (deletes === 0) return undefined;
   const all = deletes >= total;
   const majority = total >= 4 && deletes * 2 > total;

@@ -357,6 +357,12 @@ function parseBody<T>(text: string, expect: Expect, ctx: ApiErrorContext): T {
  * workspace may answer null. Anything else is refused rather than read as "no subscriptions": a
  * misread live state would plan creates (or, worse, miss deletes) for the wrong reason.
  */
+function isDeletedAt(value: unknown): boolean {
+  if (typeof value !== 'string' || value === '') return false;
+  const at = Date.parse(value);
+  return Number.isFinite(at) && at > Date.UTC(2000, 0, 1);
+}
+
 function subscriptionList(body: unknown, ctx: ApiErrorContext): Subscription[] {
   if (body === undefined || body === null) return [];
   let items: unknown = body;
@@ -366,13 +372,22 @@ function subscriptionList(body: unknown, ctx: ApiErrorContext): Subscription[] {
     if (items === null) return [];
   }
   if (!Array.isArray(items)) throw unexpected(ctx, 'a list of subscriptions');
+  const out: Subscription[] = [];
   for (const item of items) {
-    const s = item as Partial<Subscription> | null;
-    if (!isObject(s) || typeof s?.subscription_id !== 'number' || typeof s.description !== 'string') {
+    const s = isObject(item) ? ({ ...(item as object) } as Record<string, unknown>) : undefined;
+    // Ids are integers in the Swagger; an implementation that sends them as digit strings is still clear.
+    for (const key of ['subscription_id', 'workspace_id'] as const) {
+      if (s && typeof s[key] === 'string' && /^\d+$/.test(s[key] as string)) s[key] = Number(s[key]);
+    }
+    if (!s || typeof s['subscription_id'] !== 'number' || typeof s['description'] !== 'string') {
       throw unexpected(ctx, 'subscriptions with subscription_id and description');
     }
+    // A soft-deleted subscription (a real deleted_at time) no longer exists for planning purposes. A Go
+    // zero time ("0001-01-01T00:00:00Z") or an empty value means "not deleted".
+    if (isDeletedAt(s['deleted_at'])) continue;
+    out.push(s as unknown as Subscription);
   }
-  return items as Subscription[];
+  return out;
 }
 
 /**

@@ -38,7 +38,7 @@ export function redactUrl(raw: string): string {
       .split('&')
       .map((pair) => {
         const eq = pair.indexOf('=');
-        return eq === -1 ? pair : `${pair.slice(0, eq)}=${REDACTED}`;
+        return eq === -1 ? (pair ? REDACTED : pair) : `${pair.slice(0, eq)}=${REDACTED}`;
       });
     out += `?${parts.join('&')}`;
   }
@@ -47,7 +47,7 @@ export function redactUrl(raw: string): string {
 }
 
 const URL_IN_TEXT = /\bhttps?:\/\/[^\s"'<>`]+/g;
-const BASIC_AUTH = /\b(Basic|Bearer)\s+[A-Za-z0-9+/=._-]{6,}/g;
+const BASIC_AUTH = /\b(Basic|Bearer)\s+[A-Za-z0-9+/=._-]{16,}/g;
 
 /** Masks registered secrets, Authorization values and URL credentials in free text. */
 export function redact(text: string): string {

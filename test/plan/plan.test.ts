@@ -228,3 +228,31 @@ describe('massDeleteViolation', () => {
     expect(massDeleteViolation(planWorkspace(ws([]), []))).toBeUndefined();
   });
 });
+
+describe('review fixes', () => {
+  it('ignore globs match any text: slashes, dot segments, newlines, ? on any character', async () => {
+    const { compileIgnore } = await import('../../src/plan/ignore.js');
+    const m = compileIgnore(['Zapier*', 'Hook?CRM', 'team-[ab]-*', 'x[!0-9]']);
+    for (const d of [
+      'Zapier/CRM',
+      'Zapier/../legacy',
+      'Zapier: new\nsecond line',
+      'Zapier',
+      'Hook/CRM',
+      'team-a-1',
+      'xq',
+    ])
+      expect(m(d), d).toBe(true);
+    for (const d of ['zapier x', 'A Zapier', 'HookCRM', 'team-c-1', 'x1', 'Zapier.'.slice(1)])
+      expect(m(d), d).toBe(false);
+    expect(compileIgnore(['a.b'])('axb')).toBe(false);
+    expect(compileIgnore(['(x)+'])('(x)+')).toBe(true);
+  });
+
+  it('the mass-delete guard counts only what the tool could delete (not ignored or unmanaged ones)', () => {
+    const live = [have(1, 'Zapier 1'), have(2, 'Zapier 2'), have(3, 'a'), have(4, 'b')];
+    const wp = planWorkspace(ws([], { ignore: ['Zapier*'] }), live);
+    expect(wp.changes.map((c) => c.action)).toEqual(['delete', 'delete']);
+    expect(massDeleteViolation(wp)).toBeInstanceOf(GuardError);
+  });
+});

@@ -223,4 +223,19 @@ describe('retry policy', () => {
     expect(await client().listSubscriptions(1)).toEqual([sub]);
     expect(await client().listSubscriptions(2)).toEqual([]);
   });
+
+  it('reads digit-string ids and drops soft-deleted subscriptions, but not a Go zero deleted_at', async () => {
+    nock(BASE)
+      .get('/subscriptions/1')
+      .reply(200, [
+        { ...sub, subscription_id: '7', workspace_id: '1' },
+        { ...sub, subscription_id: 8, description: 'gone', deleted_at: '2026-01-01T00:00:00Z' },
+        { ...sub, subscription_id: 9, description: 'zero', deleted_at: '0001-01-01T00:00:00Z' },
+      ]);
+    const out = await client().listSubscriptions(1);
+    expect(out.map((s) => [s.subscription_id, s.description])).toEqual([
+      [7, 'd'],
+      [9, 'zero'],
+    ]);
+  });
 });

@@ -39,3 +39,12 @@ describe('redact', () => {
     expect(redact('ab cd')).toBe('ab cd');
   });
 });
+
+describe('redactUrl bare query', () => {
+  it('masks a query without key=value pairs too', () => {
+    expect(redactUrl('https://h.example/x?BAREQUERYSECRET')).toBe(`https://h.example/x?${REDACTED}`);
+  });
+  it('does not mask ordinary words after Basic', () => {
+    expect(redact('Basic integration for CRM')).toBe('Basic integration for CRM');
+  });
+});
