@@ -1,7 +1,9 @@
+import { TwsError } from '../errors.js';
+
 /**
  * Compiles `ignore` globs into one predicate on descriptions. Descriptions are free text, not paths:
  * `*` matches any run of characters (including `/`, `.` and newlines), `?` exactly one character, and
- * `[abc]` / `[a-z]` / `[!abc]` a character class. Everything else matches itself; matching is
+ * `[abc]` / `[a-z]` / `[!abc]` a character class, `{a,b}` alternatives. Everything else matches itself; matching is
  * case-sensitive and covers the whole description. Path-glob libraries treat `/`, `.` segments and
  * newlines specially, which would let a subscription escape its ignore rule and be pruned.
  */
@@ -12,12 +14,30 @@ export function compileIgnore(patterns: readonly string[]): (description: string
 }
 
 export function globToRegExp(glob: string): RegExp {
+  try {
+    return new RegExp(`^${globBody(glob)}$`, 'u');
+  } catch {
+    // e.g. a reversed range `[z-a]`: refuse the run rather than match nothing and prune what it meant.
+    throw new TwsError('E_CONFIG', `invalid ignore pattern ${JSON.stringify(glob)}`);
+  }
+}
+
+function globBody(glob: string): string {
   let out = '';
   for (let i = 0; i < glob.length; i++) {
     const c = glob[i]!;
     if (c === '*') out += '[\\s\\S]*';
     else if (c === '?') out += '[\\s\\S]';
-    else if (c === '[') {
+    else if (c === '{') {
+      const end = glob.indexOf('}', i + 1);
+      const inner = end === -1 ? '' : glob.slice(i + 1, end);
+      if (end === -1 || !inner.includes(',') || inner.includes('{')) {
+        out += '\\{';
+        continue;
+      }
+      out += `(?:${inner.split(',').map(globBody).join('|')})`;
+      i = end;
+    } else if (c === '[') {
       const end = glob.indexOf(']', i + 2);
       if (end === -1) {
         out += '\\[';
@@ -30,5 +50,5 @@ export function globToRegExp(glob: string): RegExp {
       i = end;
     } else out += c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
   }
-  return new RegExp(`^${out}$`, 'u');
+  return out;
 }

@@ -247,6 +247,14 @@ describe('review fixes', () => {
       expect(m(d), d).toBe(false);
     expect(compileIgnore(['a.b'])('axb')).toBe(false);
     expect(compileIgnore(['(x)+'])('(x)+')).toBe(true);
+    expect(() => compileIgnore(['[z-a]'])).toThrow('invalid ignore pattern "[z-a]"');
+    const alt = compileIgnore(['{Zapier,Make}: *']);
+    expect([alt('Zapier: a'), alt('Make: b/c'), alt('Other: x'), compileIgnore(['{x}'])('{x}')]).toEqual([
+      true,
+      true,
+      false,
+      true,
+    ]);
   });
 
   it('the mass-delete guard counts only what the tool could delete (not ignored or unmanaged ones)', () => {
