@@ -114,12 +114,16 @@ function render(desired: DeclaredWorkspace[]): Record<string, string> {
   );
 }
 
-/** Mirrors the mass-delete guard (src/plan/plan.ts) so only plans it would refuse get the flag. */
+/**
+ * Mirrors the mass-delete guard (massDeleteViolation in src/plan/plan.ts: it counts only the live
+ * subscriptions the run could delete) so that only plans it refuses get --allow-mass-delete.
+ */
 function guardTrips(ws: DeclaredWorkspace, live: Subscription[]): boolean {
   if (!ws.prune) return false;
   const declared = new Set(ws.subs.map((s) => s.description));
-  const deletes = live.filter((s) => !declared.has(s.description) && !isIgnored(ws, s.description)).length;
-  return deletes > 0 && (deletes >= live.length || (live.length >= 4 && deletes * 2 > live.length));
+  const managed = live.filter((s) => !isIgnored(ws, s.description));
+  const deletes = managed.filter((s) => !declared.has(s.description)).length;
+  return deletes > 0 && (deletes >= managed.length || (managed.length >= 4 && deletes * 2 > managed.length));
 }
 
 const filterSet = (filters: Array<{ entity: string; action: string }>) =>
