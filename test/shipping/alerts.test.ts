@@ -211,7 +211,7 @@ describe('the other PromQL we ship, in promtool', () => {
   });
 
   it('parses the alert expressions of the README', async () => {
-    const doc = read('docs/readme/shipping.md');
+    const doc = read('README.md');
     const block = /```promql\n([\s\S]*?)```/.exec(doc)?.[1] ?? '';
     const exprs = block.split('\n').filter((l) => l.trim() && !l.startsWith('#'));
     expect(exprs).toHaveLength(5);
