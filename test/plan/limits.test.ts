@@ -1,48 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import type { DesiredSubscription, DesiredWorkspace } from '../../src/config/types.js';
 import { LimitError } from '../../src/errors.js';
 import { catalogViolations } from '../../src/plan/catalog.js';
 import { enabledAfter, limitViolations } from '../../src/plan/limits.js';
 import { planWorkspace } from '../../src/plan/plan.js';
-import type { EventFilterCatalog, Subscription } from '../../src/toggl/types.js';
+import type { EventFilterCatalog } from '../../src/toggl/types.js';
+import { fixtures } from '../helpers/fixtures.js';
 
 const src = { file: 'subs.yaml', line: 7, col: 5 };
-
-function want(description: string, over: Partial<DesiredSubscription> = {}): DesiredSubscription {
-  return {
-    description,
-    url_callback: 'https://hooks.example.com/a',
-    enabled: true,
-    event_filters: [{ entity: 'project', action: 'created' }],
-    source: src,
-    ...over,
-  };
-}
-
-function have(id: number, description: string, over: Partial<Subscription> = {}): Subscription {
-  return {
-    subscription_id: id,
-    workspace_id: 1,
-    description,
-    url_callback: 'https://hooks.example.com/a',
-    enabled: true,
-    event_filters: [{ entity: 'project', action: 'created' }],
-    validated_at: null,
-    ...over,
-  };
-}
-
-function ws(subs: DesiredSubscription[], over: Partial<DesiredWorkspace> = {}): DesiredWorkspace {
-  return {
-    workspace_id: 1,
-    prune: true,
-    ignore: [],
-    subscriptions: new Map(subs.map((s) => [s.description, s])),
-    sources: [src],
-    ...over,
-  };
-}
-
+const { want, have, ws } = fixtures({ workspaceId: 1, url: 'https://hooks.example.com/a', source: src });
 const filters = (n: number) => Array.from({ length: n }, (_, i) => ({ entity: `e${i}`, action: 'created' }));
 
 describe('limitViolations: max_webhooks', () => {

@@ -1,46 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import type { DesiredSubscription, DesiredWorkspace } from '../../src/config/types.js';
 import { GuardError } from '../../src/errors.js';
 import { massDeleteViolation, planAll, planWorkspace } from '../../src/plan/plan.js';
-import type { Subscription } from '../../src/toggl/types.js';
+import { fixtures } from '../helpers/fixtures.js';
 
-const src = { file: 'subs.yaml', line: 3, col: 5 };
-
-function want(description: string, over: Partial<DesiredSubscription> = {}): DesiredSubscription {
-  return {
-    description,
-    url_callback: 'https://hooks.example.com/a',
-    enabled: true,
-    event_filters: [{ entity: 'project', action: 'created' }],
-    source: src,
-    ...over,
-  };
-}
-
-function have(id: number, description: string, over: Partial<Subscription> = {}): Subscription {
-  return {
-    subscription_id: id,
-    workspace_id: 1,
-    description,
-    url_callback: 'https://hooks.example.com/a',
-    enabled: true,
-    secret: 'live-secret',
-    event_filters: [{ entity: 'project', action: 'created' }],
-    validated_at: null,
-    ...over,
-  };
-}
-
-function ws(subs: DesiredSubscription[], over: Partial<DesiredWorkspace> = {}): DesiredWorkspace {
-  return {
-    workspace_id: 1,
-    prune: true,
-    ignore: [],
-    subscriptions: new Map(subs.map((s) => [s.description, s])),
-    sources: [src],
-    ...over,
-  };
-}
+const { want, have, ws } = fixtures({
+  workspaceId: 1,
+  url: 'https://hooks.example.com/a',
+  source: { file: 'subs.yaml', line: 3, col: 5 },
+  live: { secret: 'live-secret' },
+});
 
 describe('planWorkspace', () => {
   it('creates what is declared but not live, with the declared secret only when declared', () => {

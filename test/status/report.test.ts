@@ -1,48 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import type { DesiredSubscription, DesiredWorkspace } from '../../src/config/types.js';
 import { describedWorkspaces, subscriptionInfo } from '../../src/status/info.js';
 import { renderStatusJson, renderStatusText } from '../../src/status/render.js';
 import { isUnhealthy, summarize, workspaceStatus } from '../../src/status/report.js';
-import type { Subscription } from '../../src/toggl/types.js';
+import { fixtures } from '../helpers/fixtures.js';
 
 const src = { file: 'subs.yaml', line: 3, col: 5 };
-
-function want(description: string, over: Partial<DesiredSubscription> = {}): DesiredSubscription {
-  return {
-    description,
-    url_callback: 'https://hooks.example.com/a?token=hidden-token',
-    enabled: true,
-    event_filters: [{ entity: 'project', action: 'created' }],
-    source: src,
-    ...over,
-  };
-}
-
-function have(id: number, description: string, over: Partial<Subscription> = {}): Subscription {
-  return {
-    subscription_id: id,
-    workspace_id: 5,
-    description,
-    url_callback: 'https://hooks.example.com/a?token=hidden-token',
-    enabled: true,
-    secret: 'live-secret-value',
-    event_filters: [{ entity: 'project', action: 'created' }],
-    validated_at: '2026-01-02T03:04:05Z',
-    has_pending_events: false,
-    ...over,
-  };
-}
-
-function ws(subs: DesiredSubscription[], over: Partial<DesiredWorkspace> = {}): DesiredWorkspace {
-  return {
-    workspace_id: 5,
-    prune: true,
-    ignore: [],
-    subscriptions: new Map(subs.map((s) => [s.description, s])),
-    sources: [src],
-    ...over,
-  };
-}
+const { want, have, ws } = fixtures({
+  workspaceId: 5,
+  url: 'https://hooks.example.com/a?token=hidden-token',
+  source: src,
+  live: { secret: 'live-secret-value', validated_at: '2026-01-02T03:04:05Z', has_pending_events: false },
+});
 
 describe('workspaceStatus', () => {
   it('reports each declared and live subscription with its sync status and health', () => {
