@@ -1,26 +1,22 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: literal ${ in values is part of what must round-trip
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { expect, it } from 'vitest';
 import { loadDesiredState } from '../../src/config/load.js';
+import { SCHEMA_URL } from '../../src/config/schema.js';
 import type { DesiredState, DesiredSubscription } from '../../src/config/types.js';
 import { writeTree } from '../helpers/tmp.js';
 import { serializeDesiredState, withoutSources } from './helpers.js';
 
-const ENTITIES = [
-  'client',
-  'project',
-  'project_group',
-  'project_user',
-  'tag',
-  'task',
-  'time_entry',
-  'workspace',
-  'workspace_user',
-  '*',
-];
-const ACTIONS = ['created', 'updated', 'deleted', '*'];
+// The generator draws entities and actions from the schema itself, the single definition of the format.
+const filterProps = (
+  JSON.parse(readFileSync(SCHEMA_URL, 'utf8')) as {
+    $defs: { eventFilter: { properties: Record<'entity' | 'action', { enum: string[] }> } };
+  }
+).$defs.eventFilter.properties;
+const ENTITIES = filterProps.entity.enum;
+const ACTIONS = filterProps.action.enum;
 
 const plain = fc.string({ unit: 'grapheme', minLength: 1, maxLength: 30 }).filter((s) => /\S/.test(s));
 // Sometimes with `${`, `$${` or `$` in it: written back escaped, read back as the same literal text.
