@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // Derives two files from schemas/subscriptions.schema.json, so the YAML format is defined once:
-//   src/config/schema-types.ts      TypeScript types (json-schema-to-typescript)
-//   src/config/schema-validator.ts  the ajv validator, compiled ahead of time (ajv standalone): loading
-//                                   it takes ~2 ms where importing ajv and compiling the schema takes
-//                                   ~150-300 ms, which was most of `validate`'s start-up.
+//   src/generated/schema-types.ts      TypeScript types (json-schema-to-typescript)
+//   src/generated/schema-validator.ts  the ajv validator, compiled ahead of time (ajv standalone): loading
+//                                      it takes ~2 ms where importing ajv and compiling the schema takes
+//                                      ~150-300 ms, which was most of `validate`'s start-up.
 // `node scripts/gen-types.mjs` rewrites both; `--check` exits 1 if either is stale (a test runs that,
 // so a schema change without regenerating fails CI).
 import { execFileSync } from 'node:child_process';
@@ -16,8 +16,8 @@ import { compile } from 'json-schema-to-typescript';
 const root = new URL('../', import.meta.url);
 const path = (rel) => fileURLToPath(new URL(rel, root));
 const schemaPath = path('schemas/subscriptions.schema.json');
-const typesPath = path('src/config/schema-types.ts');
-const validatorPath = path('src/config/schema-validator.ts');
+const typesPath = path('src/generated/schema-types.ts');
+const validatorPath = path('src/generated/schema-validator.ts');
 
 /** The options src/config/schema.ts documents; errors are verbose because the messages quote values. */
 export const AJV_OPTIONS = { allErrors: true, verbose: true, strict: true };

@@ -6,7 +6,7 @@ import type { WorkspaceDeclaration } from './merge.js';
 import { displayPath, nodeAt, type PathSegment, type Tree, valueOffset } from './nodes.js';
 import type { ParsedDocument } from './parse.js';
 import { validateDocument } from './schema.js';
-import type { SubscriptionDeclaration, SubscriptionsDocument } from './schema-types.js';
+import type { SubscriptionDeclaration, SubscriptionsDocument } from '../generated/schema-types.js';
 import type { DesiredSubscription, EventFilter } from './types.js';
 
 export interface DeclareContext {

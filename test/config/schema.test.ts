@@ -78,7 +78,7 @@ describe('schemas/subscriptions.schema.json', () => {
     expect(props['action']!['enum']).toEqual(['created', 'updated', 'deleted', '*']);
   });
 
-  it('src/config/schema-types.ts is what scripts/gen-types.mjs generates from it (run `npm run gen:types`)', async () => {
+  it('src/generated/schema-types.ts is what scripts/gen-types.mjs generates from it (run `npm run gen:types`)', async () => {
     const result = await promisify(execFile)(process.execPath, ['scripts/gen-types.mjs', '--check']).then(
       () => ({ code: 0, stderr: '' }),
       (err: { code: number; stderr: string }) => ({ code: err.code, stderr: err.stderr }),
