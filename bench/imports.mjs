@@ -16,7 +16,7 @@ const PROBES = [
       "new Ajv2020({ allErrors: true, verbose: true, strict: true }).compile(JSON.parse(fs.readFileSync('schemas/subscriptions.schema.json', 'utf8')))",
   },
   { name: 'pino (sync, daemon)', code: "await import('pino')" },
-  { name: 'got + p-retry (sync, daemon)', code: "await import('got'); await import('p-retry')" },
+  { name: 'got (sync, daemon)', code: "await import('got')" },
   { name: 'prom-client (daemon)', code: "await import('prom-client')" },
   { name: 'chokidar (--watch, daemon)', code: "await import('chokidar')" },
 ];

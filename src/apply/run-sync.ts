@@ -54,9 +54,9 @@ export async function runSync(opts: SyncOptions, io: SyncIo = processIo): Promis
       quotaMode: 'fail',
       ...(opts.apiUrl !== undefined ? { apiUrl: opts.apiUrl } : {}),
     });
-    // No abort signal for the client: p-retry rejects at once on abort even while the request is in
-    // flight, so a change the API applied would be reported as failed. Ctrl-C stops reconcile before
-    // the next change instead; a second Ctrl-C quits at once.
+    // No abort signal for the client: Ctrl-C stops reconcile before the next change (an answer in
+    // flight is awaited, so a change the API applied is never reported as failed); a second Ctrl-C
+    // quits at once.
     api = new TogglClient(config, {
       onRetry: (info) => logger.warn({ ...info }, 'retrying an API request'),
     });

@@ -1,12 +1,12 @@
 import type { Node } from 'yaml';
 import type { ConfigIssue, SourcePosition } from '../errors.js';
+import type { SubscriptionDeclaration, SubscriptionsDocument } from '../generated/schema-types.js';
 import { registerSecret } from '../util/redact.js';
 import { type ExpandProblem, expandVariables } from './expand.js';
 import type { WorkspaceDeclaration } from './merge.js';
 import { displayPath, nodeAt, type PathSegment, type Tree, valueOffset } from './nodes.js';
 import type { ParsedDocument } from './parse.js';
 import { validateDocument } from './schema.js';
-import type { SubscriptionDeclaration, SubscriptionsDocument } from '../generated/schema-types.js';
 import type { DesiredSubscription, EventFilter } from './types.js';
 
 export interface DeclareContext {

@@ -1,10 +1,10 @@
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { ConfigIssue, SourcePosition } from '../errors.js';
+import type { SubscriptionsDocument } from '../generated/schema-types.js';
+import { validate as precompiled } from '../generated/schema-validator.js';
 import { MAX_ISSUES_PER_FILE } from './limits.js';
 import { describeProblem, type NodeProblem } from './messages.js';
 import { keyNodeAt, nodeAt, type PathSegment, pointerToPath, type Tree, valueOffset } from './nodes.js';
-import type { SubscriptionsDocument } from '../generated/schema-types.js';
-import { validate as precompiled } from '../generated/schema-validator.js';
 
 /** The schema file, for editors and tests; resolved from this module in src/ (tests) and dist/ alike. */
 export const SCHEMA_URL = new URL('../../schemas/subscriptions.schema.json', import.meta.url);

@@ -1,18 +1,21 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import got, { type Method, type Response } from 'got';
-import pRetry from 'p-retry';
-import { ApiError, type ApiErrorContext, QuotaError } from '../errors.js';
+import type { Method } from 'got';
+import type { ApiErrorContext } from '../errors.js';
 import { registerSecret } from '../util/redact.js';
 import type { ClientConfig } from './config.js';
 import {
-  apiMessageFrom,
-  errorForStatus,
-  errorForTransport,
-  headerNumber,
-  isRetryable,
-  retryAfterOf,
-} from './errors.js';
-import { Spacer } from './spacer.js';
+  type Expect,
+  eventFilterCatalog,
+  parseBody,
+  statusAnswer,
+  subscriptionAnswer,
+  subscriptionList,
+  workspaceLimits,
+} from './decode.js';
+import { apiMessageFrom, errorForStatus, errorForTransport } from './errors.js';
+import { readQuota } from './quota.js';
+import { nextDelay } from './retry-policy.js';
+import { basicCredentials, Transport } from './transport.js';
 import type {
   EventFilterCatalog,
   Subscription,
@@ -21,7 +24,7 @@ import type {
   WorkspaceLimits,
 } from './types.js';
 
-export { isRetryable } from './errors.js';
+export { isRetryable } from './retry-policy.js';
 
 /** What the client reports after every attempt (the daemon turns it into metrics). */
 export interface ResponseInfo {
@@ -68,40 +71,37 @@ export interface ClientHooks {
   signal?: AbortSignal;
 }
 
-type Expect = 'json' | 'any';
-
 interface RequestOptions {
   json?: unknown;
   workspaceId?: number;
-  /** `json`: a 2xx body that is not JSON is an error (reads must not be guessed). `any`: keep the text. */
+  /** How a 2xx body is read (src/toggl/decode.ts). */
   expect?: Expect;
   /** Path for errors, logs and metrics when the real one carries something sensitive. */
   displayPath?: string;
 }
 
 /**
- * The Toggl Webhooks API v1 client. got does HTTP (its own retry is off); p-retry is the single retry
- * policy: 5xx, 429 and network errors with exponential backoff and jitter, Retry-After honoured, a
- * bounded total time; other 4xx are final. Errors never carry the token or a request body.
+ * The Toggl Webhooks API v1 client: the API's operations over one request loop. The parts are apart,
+ * as got splits them: `transport.ts` sends one attempt (got, spacing, timeout, no redirects),
+ * `retry-policy.ts` decides alone whether and when to try again (backoff, Retry-After, retry budget,
+ * quota waits), `decode.ts` reads answers, `quota.ts` reads the quota headers. Errors never carry the
+ * token or a request body.
  */
 export class TogglClient implements TogglApi {
-  private readonly spacer: Spacer;
-  private readonly authorization: string;
+  private readonly transport: Transport;
 
   constructor(
     private readonly config: ClientConfig,
     private readonly hooks: ClientHooks = {},
   ) {
-    this.spacer = new Spacer(config.requestSpacingMs);
-    const basic = Buffer.from(`${config.token}:api_token`).toString('base64');
+    this.transport = new Transport(config);
     registerSecret(config.token);
-    registerSecret(basic);
-    this.authorization = `Basic ${basic}`;
+    registerSecret(basicCredentials(config.token));
   }
 
   async listSubscriptions(workspaceId: number): Promise<Subscription[]> {
     const path = `/subscriptions/${workspaceId}`;
-    const body = await this.request<unknown>('GET', path, { workspaceId });
+    const body = await this.request('GET', path, { workspaceId });
     return subscriptionList(body, { method: 'GET', path, workspaceId, status: 200 });
   }
 
@@ -145,11 +145,9 @@ export class TogglClient implements TogglApi {
   }
 
   async ping(workspaceId: number, subscriptionId: number): Promise<{ status?: string }> {
-    const body = await this.request<unknown>('POST', `/ping/${workspaceId}/${subscriptionId}`, {
-      workspaceId,
-      expect: 'any',
-    });
-    return isObject(body) ? (body as { status?: string }) : {};
+    return statusAnswer(
+      await this.request('POST', `/ping/${workspaceId}/${subscriptionId}`, { workspaceId, expect: 'any' }),
+    );
   }
 
   async validate(workspaceId: number, subscriptionId: number, validationCode: string): Promise<void> {
@@ -163,97 +161,60 @@ export class TogglClient implements TogglApi {
   }
 
   async eventFilters(): Promise<EventFilterCatalog> {
-    const body = await this.request<unknown>('GET', '/event_filters');
-    if (body === undefined || body === null) return {};
-    if (!isObject(body))
-      throw unexpected({ method: 'GET', path: '/event_filters', status: 200 }, 'an object');
-    return body as EventFilterCatalog;
+    const body = await this.request('GET', '/event_filters');
+    return eventFilterCatalog(body, { method: 'GET', path: '/event_filters', status: 200 });
   }
 
   async limits(workspaceId: number): Promise<WorkspaceLimits> {
     const path = `/limits/${workspaceId}`;
-    const body = await this.request<unknown>('GET', path, { workspaceId });
-    if (!isObject(body)) throw unexpected({ method: 'GET', path, workspaceId, status: 200 }, 'an object');
-    return body as unknown as WorkspaceLimits;
+    const body = await this.request('GET', path, { workspaceId });
+    return workspaceLimits(body, { method: 'GET', path, workspaceId, status: 200 });
   }
 
   async status(): Promise<{ status?: string }> {
-    const body = await this.request<unknown>('GET', '/status', { expect: 'any' });
-    return isObject(body) ? (body as { status?: string }) : {};
-  }
-
-  /** One logical request: retried per policy; in `wait` quota mode a 402 sleeps until the quota resets. */
-  private async request<T>(method: Method, path: string, opts: RequestOptions = {}): Promise<T> {
-    const shown = opts.displayPath ?? path;
-    for (;;) {
-      try {
-        return await this.withRetries<T>(method, path, opts);
-      } catch (err) {
-        // Without X-Toggl-Quota-Resets-In a 402 is not a quota window (the docs also use 402 for a
-        // feature the plan lacks): waiting would never end, so it fails like any other 4xx.
-        if (!(err instanceof QuotaError) || this.config.quotaMode !== 'wait') throw err;
-        if (err.resetsInSeconds === undefined) throw err;
-        const delayMs = Math.min((err.resetsInSeconds + 1) * 1000, this.config.maxQuotaWaitMs);
-        this.report(() =>
-          this.hooks.onRetry?.({
-            method,
-            path: shown,
-            attempt: 0,
-            retriesLeft: 0,
-            delayMs,
-            code: err.code,
-            reason: err.message,
-          }),
-        );
-        await this.pause(delayMs, err);
-      }
-    }
-  }
-
-  private withRetries<T>(method: Method, path: string, opts: RequestOptions): Promise<T> {
-    const started = performance.now();
-    const { retries, maxRetryTimeMs } = this.config;
-    const shown = opts.displayPath ?? path;
-    return pRetry(() => this.attempt<T>(method, path, opts), {
-      retries,
-      // The waits are ours (below): p-retry's would ignore Retry-After, and its abort signal throws away
-      // an answer that already arrived, so a change the API applied would be reported as failed.
-      minTimeout: 0,
-      maxTimeout: 0,
-      randomize: false,
-      maxRetryTime: maxRetryTimeMs,
-      shouldRetry: ({ error }) => isRetryable(error),
-      onFailedAttempt: async ({ error, attemptNumber, retriesLeft }) => {
-        if (!isRetryable(error) || retriesLeft === 0) return;
-        const delayMs = this.retryDelay(error, attemptNumber);
-        // Sleeping past the budget only to give up afterwards helps nobody: fail now, with the real error.
-        if (delayMs >= maxRetryTimeMs - (performance.now() - started)) throw error;
-        this.report(() =>
-          this.hooks.onRetry?.({
-            method,
-            path: shown,
-            attempt: attemptNumber,
-            retriesLeft,
-            delayMs,
-            code: codeOf(error),
-            reason: error.message,
-          }),
-        );
-        await this.pause(delayMs, error);
-      },
-    });
+    return statusAnswer(await this.request('GET', '/status', { expect: 'any' }));
   }
 
   /**
-   * Exponential backoff with equal jitter (half fixed, half random, so clients sharing a token spread
-   * out), never shorter than the server's Retry-After.
+   * One logical request: attempts until one succeeds or the retry policy gives up. The waits are ours,
+   * cut short by the abort signal, which never throws away an answer that already arrived.
    */
-  private retryDelay(error: unknown, attemptNumber: number): number {
-    const { retryMinMs, retryMaxMs } = this.config;
-    const exp = Math.min(retryMaxMs, retryMinMs * 2 ** (attemptNumber - 1));
-    const backoff = Math.round(exp / 2 + (Math.random() * exp) / 2);
-    const retryAfter = retryAfterOf(error);
-    return retryAfter === undefined ? backoff : Math.max(backoff, retryAfter * 1000);
+  private async request(method: Method, path: string, opts: RequestOptions = {}): Promise<unknown> {
+    const shown = opts.displayPath ?? path;
+    let startedAt = performance.now();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.attempt(method, path, opts);
+      } catch (error) {
+        const step = nextDelay({
+          attempt,
+          error,
+          random: Math.random(),
+          elapsedMs: performance.now() - startedAt,
+          settings: this.config,
+        });
+        if (!step) throw error;
+        this.report(() =>
+          this.hooks.onRetry?.({
+            method,
+            path: shown,
+            attempt: step.quotaWait ? 0 : attempt,
+            retriesLeft: step.retriesLeft,
+            delayMs: step.delayMs,
+            code: codeOf(error),
+            reason: (error as Error).message,
+          }),
+        );
+        await this.pause(step.delayMs, error);
+        if (step.quotaWait) {
+          // A new quota window: the attempt count and the retry-time budget start again.
+          attempt = 0;
+          startedAt = performance.now();
+        } else if (performance.now() - startedAt >= this.config.maxRetryTimeMs) {
+          throw error;
+        }
+      }
+    }
   }
 
   /**
@@ -280,37 +241,15 @@ export class TogglClient implements TogglApi {
     }
   }
 
-  private async attempt<T>(method: Method, path: string, opts: RequestOptions): Promise<T> {
-    const signal = this.hooks.signal;
+  /** One attempt: sent, observed (metrics, debug log), then read or turned into an error. */
+  private async attempt(method: Method, path: string, opts: RequestOptions): Promise<unknown> {
     const shown = opts.displayPath ?? path;
-    if (signal?.aborted) throw abortReason(signal);
-    await this.spacer.wait(signal);
-    // The spacing wait may end just as the signal fires: still no new request after a stop.
-    if (signal?.aborted) throw abortReason(signal);
     const ctx: ApiErrorContext = { method, path: shown, workspaceId: opts.workspaceId };
-    const started = Date.now();
-    let response: Response<string>;
-    try {
-      response = await got(`${this.config.apiUrl}${path}`, {
-        method,
-        headers: {
-          authorization: this.authorization,
-          'user-agent': this.config.userAgent,
-          'content-type': 'application/json',
-          accept: 'application/json',
-        },
-        ...(opts.json === undefined ? {} : { body: JSON.stringify(opts.json) }),
-        throwHttpErrors: false,
-        followRedirect: false,
-        retry: { limit: 0 },
-        timeout: { request: this.config.timeoutMs },
-        responseType: 'text',
-      });
-    } catch (err) {
-      const durationMs = Date.now() - started;
+    const answer = await this.transport.send(method, path, opts.json, this.hooks.signal);
+    if (!('headers' in answer)) {
+      const { durationMs } = answer;
       this.report(() => this.hooks.onResponse?.({ method, path: shown, status: 0, durationMs }));
-      // got's error is dropped here: its options hold the Authorization header.
-      const wrapped = errorForTransport(ctx, err);
+      const wrapped = errorForTransport(ctx, answer.failure);
       this.report(() =>
         this.hooks.logger?.debug(
           { method, path: shown, code: wrapped.code, durationMs },
@@ -319,110 +258,25 @@ export class TogglClient implements TogglApi {
       );
       throw wrapped;
     }
-    const headers = response.headers;
+    const quota = readQuota(answer.headers);
     const info: ResponseInfo = {
       method,
       path: shown,
-      status: response.statusCode,
-      durationMs: Date.now() - started,
-      quotaRemaining: headerNumber(headers['x-toggl-quota-remaining']),
-      quotaResetsIn: headerNumber(headers['x-toggl-quota-resets-in']),
+      status: answer.status,
+      durationMs: answer.durationMs,
+      quotaRemaining: quota.remaining,
+      quotaResetsIn: quota.resetsIn,
     };
     this.report(() => this.hooks.onResponse?.(info));
     this.report(() => this.hooks.logger?.debug({ ...info }, 'API request'));
-    const text = typeof response.body === 'string' ? response.body : '';
-    if (response.statusCode >= 200 && response.statusCode < 300) {
-      return parseBody<T>(text, opts.expect ?? 'json', { ...ctx, status: response.statusCode });
+    if (answer.status >= 200 && answer.status < 300) {
+      return parseBody(answer.text, opts.expect ?? 'json', { ...ctx, status: answer.status });
     }
-    throw errorForStatus({ ...ctx, status: response.statusCode, apiMessage: apiMessageFrom(text) }, headers);
+    throw errorForStatus(
+      { ...ctx, status: answer.status, apiMessage: apiMessageFrom(answer.text) },
+      answer.headers,
+    );
   }
-}
-
-function parseBody<T>(text: string, expect: Expect, ctx: ApiErrorContext): T {
-  if (!text.trim()) return undefined as T;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    // e.g. GET /validate may answer a bare OK; a read that is not JSON (a proxy's HTML page) is an error.
-    if (expect === 'any') return text as T;
-    throw unexpected(ctx, 'JSON');
-  }
-  registerAnswerSecrets(parsed);
-  return parsed as T;
-}
-
-/**
- * The live list. The Swagger says an array, the prose docs an object with `items`, and an empty
- * workspace may answer null. Anything else is refused rather than read as "no subscriptions": a
- * misread live state would plan creates (or, worse, miss deletes) for the wrong reason.
- */
-function isDeletedAt(value: unknown): boolean {
-  if (typeof value !== 'string' || value === '') return false;
-  const at = Date.parse(value);
-  return Number.isFinite(at) && at > Date.UTC(2000, 0, 1);
-}
-
-function subscriptionList(body: unknown, ctx: ApiErrorContext): Subscription[] {
-  if (body === undefined || body === null) return [];
-  let items: unknown = body;
-  if (!Array.isArray(body) && isObject(body)) {
-    const obj = body as Record<string, unknown>;
-    items = 'items' in obj ? obj['items'] : obj['data'];
-    if (items === null) return [];
-  }
-  if (!Array.isArray(items)) throw unexpected(ctx, 'a list of subscriptions');
-  const out: Subscription[] = [];
-  for (const item of items) {
-    const s = isObject(item) ? ({ ...(item as object) } as Record<string, unknown>) : undefined;
-    // Ids are integers in the Swagger; an implementation that sends them as digit strings is still clear.
-    for (const key of ['subscription_id', 'workspace_id'] as const) {
-      if (s && typeof s[key] === 'string' && /^\d+$/.test(s[key] as string)) s[key] = Number(s[key]);
-    }
-    if (!s || typeof s['subscription_id'] !== 'number' || typeof s['description'] !== 'string') {
-      throw unexpected(ctx, 'subscriptions with subscription_id and description');
-    }
-    // A soft-deleted subscription (a real deleted_at time) no longer exists for planning purposes. A Go
-    // zero time ("0001-01-01T00:00:00Z") or an empty value means "not deleted".
-    if (isDeletedAt(s['deleted_at'])) continue;
-    out.push(s as unknown as Subscription);
-  }
-  return out;
-}
-
-/**
- * The answer to a change. The change is made once the API said 2xx, so an odd body is not an error;
- * the caller treats a missing object as "applied, state unknown" (reconcile's `if (after)`).
- */
-function subscriptionAnswer(body: unknown): Subscription {
-  return (isObject(body) ? body : undefined) as Subscription;
-}
-
-function unexpected(ctx: ApiErrorContext, wanted: string): ApiError {
-  return new ApiError('E_API', ctx, `unexpected answer from the API (expected ${wanted})`);
-}
-
-/** Live secrets are registered as they arrive, so no later log line or error can show one. */
-function registerAnswerSecrets(body: unknown): void {
-  const list = Array.isArray(body)
-    ? body
-    : isObject(body) && Array.isArray((body as { items?: unknown }).items)
-      ? (body as { items: unknown[] }).items
-      : [body];
-  for (const item of list) {
-    if (isObject(item)) {
-      const secret = (item as { secret?: unknown }).secret;
-      if (typeof secret === 'string') registerSecret(secret);
-    }
-  }
-}
-
-function isObject(value: unknown): value is object {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function abortReason(signal: AbortSignal): unknown {
-  return signal.reason instanceof Error ? signal.reason : new Error('aborted');
 }
 
 function codeOf(err: unknown): string {

@@ -12,6 +12,7 @@ import {
   ValidationError,
 } from '../errors.js';
 import { redact } from '../util/redact.js';
+import { headerNumber } from './quota.js';
 
 /** The API's own message from an error body: a JSON string (per the Swagger), an object, or plain text. */
 export function apiMessageFrom(body: string): string | undefined {
@@ -45,14 +46,6 @@ export function parseRetryAfter(value: string | undefined, now = Date.now()): nu
   const date = Date.parse(value);
   if (Number.isNaN(date)) return undefined;
   return Math.max(0, Math.ceil((date - now) / 1000));
-}
-
-/** A non-negative number from a header such as X-Toggl-Quota-Resets-In; undefined when absent or not one. */
-export function headerNumber(value: string | string[] | undefined): number | undefined {
-  const raw = Array.isArray(value) ? value[0] : value;
-  if (raw === undefined || raw.trim() === '') return undefined;
-  const n = Number(raw);
-  return Number.isFinite(n) && n >= 0 ? n : undefined;
 }
 
 /** Retry-After of a retryable answer (429, or a 503 that sends one), kept beside the error it came with. */
@@ -98,14 +91,4 @@ export function errorForTransport(ctx: ApiErrorContext, err: unknown): ApiError 
   const reason = e.code ?? e.name ?? 'network error';
   const detail = e.message ? `: ${redact(e.message)}` : '';
   return new NetworkError(ctx, `network error (${reason})${detail}`);
-}
-
-/** Whether another attempt may succeed: 5xx, 429, network failures and timeouts. Never other 4xx. */
-export function isRetryable(err: unknown): boolean {
-  return (
-    err instanceof ServerError ||
-    err instanceof RateLimitError ||
-    err instanceof NetworkError ||
-    err instanceof TimeoutError
-  );
 }

@@ -10,11 +10,10 @@ import {
   apiMessageFrom,
   errorForStatus,
   errorForTransport,
-  headerNumber,
-  isRetryable,
   parseRetryAfter,
   retryAfterOf,
 } from '../../src/toggl/errors.js';
+import { isRetryable } from '../../src/toggl/retry-policy.js';
 
 const ctx = { method: 'GET', path: '/subscriptions/1', workspaceId: 1 };
 
@@ -30,19 +29,6 @@ describe('parseRetryAfter', () => {
     [undefined, undefined],
   ])('%s -> %s', (value, seconds) => {
     expect(parseRetryAfter(value, now)).toBe(seconds);
-  });
-});
-
-describe('headerNumber', () => {
-  it.each([
-    ['42', 42],
-    [['7', '8'], 7],
-    ['', undefined],
-    ['x', undefined],
-    ['-1', undefined],
-    [undefined, undefined],
-  ])('%j -> %s', (value, n) => {
-    expect(headerNumber(value as string | string[] | undefined)).toBe(n);
   });
 });
 

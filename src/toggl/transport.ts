@@ -1,0 +1,96 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import got, { type Method } from 'got';
+import type { ClientConfig } from './config.js';
+import { Spacer } from './spacer.js';
+
+/** The settings the transport reads, all from `ClientConfig` (src/toggl/config.ts). */
+export type TransportSettings = Pick<
+  ClientConfig,
+  'apiUrl' | 'token' | 'userAgent' | 'timeoutMs' | 'requestSpacingMs'
+>;
+
+/** An HTTP answer, whatever its status. */
+export interface Answer {
+  status: number;
+  headers: IncomingHttpHeaders;
+  text: string;
+  durationMs: number;
+}
+
+/**
+ * No HTTP answer arrived (refused, reset, timed out). Only the failure's code, name and message are
+ * kept: got's error objects hold the request options, including the Authorization header, and must
+ * never leave this module.
+ */
+export interface NoAnswer {
+  status: 0;
+  durationMs: number;
+  failure: { code?: string | undefined; name?: string | undefined; message?: string | undefined };
+}
+
+/**
+ * One HTTP attempt against the Webhooks API: got with its own retry off (src/toggl/retry-policy.ts
+ * decides), no redirects (they could carry the Authorization header elsewhere), a per-attempt timeout,
+ * and request starts spaced by `requestSpacingMs` (the docs' safe rate is 1 request/second per token;
+ * retries queue in the same line, so a retry storm stays polite).
+ */
+export class Transport {
+  private readonly spacer: Spacer;
+  private readonly authorization: string;
+
+  constructor(private readonly settings: TransportSettings) {
+    this.spacer = new Spacer(settings.requestSpacingMs);
+    this.authorization = `Basic ${basicCredentials(settings.token)}`;
+  }
+
+  /**
+   * Waits for its turn, then sends. A stop (the signal) ends the wait and prevents the request; an
+   * answer already on its way is never cut off, so a change the API applied is reported as applied.
+   */
+  async send(method: Method, path: string, body: unknown, signal?: AbortSignal): Promise<Answer | NoAnswer> {
+    if (signal?.aborted) throw abortReason(signal);
+    await this.spacer.wait(signal);
+    // The spacing wait may end just as the signal fires: still no new request after a stop.
+    if (signal?.aborted) throw abortReason(signal);
+    const started = Date.now();
+    try {
+      const response = await got(`${this.settings.apiUrl}${path}`, {
+        method,
+        headers: {
+          authorization: this.authorization,
+          'user-agent': this.settings.userAgent,
+          'content-type': 'application/json',
+          accept: 'application/json',
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        throwHttpErrors: false,
+        followRedirect: false,
+        retry: { limit: 0 },
+        timeout: { request: this.settings.timeoutMs },
+        responseType: 'text',
+      });
+      return {
+        status: response.statusCode,
+        headers: response.headers,
+        text: typeof response.body === 'string' ? response.body : '',
+        durationMs: Date.now() - started,
+      };
+    } catch (err) {
+      const e = err as { code?: string; name?: string; message?: string };
+      return {
+        status: 0,
+        durationMs: Date.now() - started,
+        failure: { code: e.code, name: e.name, message: e.message },
+      };
+    }
+  }
+}
+
+/** The Basic credentials the API expects: `TOKEN:api_token`, base64. */
+export function basicCredentials(token: string): string {
+  return Buffer.from(`${token}:api_token`).toString('base64');
+}
+
+function abortReason(signal: AbortSignal): unknown {
+  return signal.reason instanceof Error ? signal.reason : new Error('aborted');
+}
