@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run bench`: measures what the README claims (minimal API calls, reconcile time against a bare HTTP
+// `npm run bench`: measures what the docs claim (minimal API calls, reconcile time against a bare HTTP
 // loop, cold start, daemon memory, watch latency, dependency audit), prints the report and rewrites
 // BENCHMARKS.md with it. Takes about 4-5 minutes on 2 cores; no thresholds fail the run.
 //

@@ -9,7 +9,7 @@ export interface SubSpec {
   enabled?: boolean;
 }
 
-/** One subscription file for workspace `ws`, in the README's format. */
+/** One subscription file for workspace `ws`, in the format of docs/configuration.md. */
 export function subsYaml(subs: SubSpec[], ws = WS): string {
   const lines = [`workspace_id: ${ws}`, 'subscriptions:'];
   for (const s of subs) {

@@ -124,7 +124,7 @@ describe('a real Prometheus scrapes the daemon', () => {
     expect(Number(found.drift[0]!.value[1])).toBe(2);
     const up = await query(base, 'up{job="toggl-webhooks-sync"}');
     expect(Number(up[0]?.value[1])).toBe(1);
-    // The alert expressions of the README evaluate against the real series.
+    // The alert expressions of docs/helm-and-docker.md evaluate against the real series.
     const failing = await query(base, 'increase(toggl_webhooks_reconcile_total{result="error"}[5m]) > 0');
     expect(failing).toEqual([]);
   });

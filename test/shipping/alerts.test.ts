@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { CHART_DIR, type JsonObject, read, readYaml, stripTemplateComments } from './helpers.js';
 
-// The chart's alerting rules, the Grafana queries and the README's PromQL go through Prometheus' own
+// The chart's alerting rules, the Grafana queries and the PromQL of docs/helm-and-docker.md go through Prometheus' own
 // parser and rule engine: promtool, which .ci/run installs with the Debian prometheus package.
 
 const dir = mkdtempSync(join(tmpdir(), 'tws-promtool-'));
@@ -210,8 +210,8 @@ describe('the other PromQL we ship, in promtool', () => {
     expect(result.output).toContain(`SUCCESS: ${rules.length} rules found`);
   });
 
-  it('parses the alert expressions of the README', async () => {
-    const doc = read('README.md');
+  it('parses the alert expressions of docs/helm-and-docker.md', async () => {
+    const doc = read('docs/helm-and-docker.md');
     const block = /```promql\n([\s\S]*?)```/.exec(doc)?.[1] ?? '';
     const exprs = block.split('\n').filter((l) => l.trim() && !l.startsWith('#'));
     expect(exprs).toHaveLength(5);

@@ -233,7 +233,7 @@ describe('prometheusrule.yaml', () => {
   const rule = tpl('prometheusrule.yaml');
   const exprs = [...rule.matchAll(/expr: \|-\n\s+([^\n]+)\n/g)].map((m) => m[1] as string);
 
-  it('is optional and holds the README alerts', () => {
+  it('is optional and holds the alerts of docs/helm-and-docker.md', () => {
     expect(rule.split('\n')[0]).toBe('{{- if .Values.prometheusRule.enabled }}');
     expect(rule).toContain('apiVersion: monitoring.coreos.com/v1');
     expect([...rule.matchAll(/- alert: (\w+)/g)].map((m) => m[1])).toEqual([
