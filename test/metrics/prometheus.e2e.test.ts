@@ -3,13 +3,16 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect } from 'vitest';
 import type { Emulator } from '../../src/emulator/index.js';
 import { emulator, subsYaml, WS } from '../daemon/fixtures.js';
 import { waitFor } from '../daemon/helpers.js';
 import { type LongRunning, startDaemon } from '../daemon/process.js';
 import { assertBuilt } from '../helpers/cli.js';
 import { writeTree } from '../helpers/tmp.js';
+import { tool } from '../support/tools.js';
+
+const prometheus = tool('prometheus');
 
 interface PromResult {
   metric: Record<string, string>;
@@ -52,7 +55,7 @@ async function query(base: string, promql: string): Promise<PromResult[]> {
 }
 
 describe('a real Prometheus scrapes the daemon', () => {
-  it('stores toggl_webhooks_reconcile_total and toggl_webhooks_drift', async () => {
+  prometheus.it('stores toggl_webhooks_reconcile_total and toggl_webhooks_drift', async (bin) => {
     const setup = await emulator();
     emu = setup.emu;
     // A dry-run daemon with pending changes, so drift is not 0.
@@ -79,9 +82,8 @@ describe('a real Prometheus scrapes the daemon', () => {
       ].join('\n'),
     );
     const port = await freePort();
-    // A missing prometheus binary fails here (spawn error), never skips: .ci/run installs it.
     prom = spawn(
-      'prometheus',
+      bin,
       [
         `--config.file=${config}`,
         `--storage.tsdb.path=${path.join(promDir, 'data')}`,
@@ -111,7 +113,7 @@ describe('a real Prometheus scrapes the daemon', () => {
         throw new Error(`${err.message}\n--- prometheus ---\n${promLog}`);
       }),
       spawnError.then((err) => {
-        throw new Error(`prometheus could not start (Debian package prometheus): ${err.message}`);
+        throw new Error(`prometheus (${bin}) could not start: ${err.message}`);
       }),
     ]);
 

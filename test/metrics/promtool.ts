@@ -1,16 +1,10 @@
-import { spawn } from 'node:child_process';
+import { tool } from '../support/tools.js';
 
-/** Runs `promtool check metrics` on the exposition; a missing promtool fails (CI installs it). */
-export function promtool(exposition: string): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('promtool', ['check', 'metrics'], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
-    child.on('error', (err) =>
-      reject(new Error(`promtool is required (Debian package prometheus): ${err.message}`)),
-    );
-    child.on('close', (code) => resolve({ code, out }));
-    child.stdin.end(exposition);
-  });
+/** promtool (Debian package prometheus); tests using it skip loudly, or fail under TWS_REQUIRE_TOOLS=1. */
+export const promtool = tool('promtool');
+
+/** Runs `promtool check metrics` on an exposition. */
+export async function checkMetrics(exposition: string): Promise<{ code: number; out: string }> {
+  const { code, stdout, stderr } = await promtool.run(['check', 'metrics'], { input: exposition });
+  return { code, out: `${stdout}${stderr}` };
 }

@@ -1,9 +1,9 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import { stringify } from 'yaml';
+import { tool } from '../support/tools.js';
 import { CHART_DIR, type JsonObject, read, readYaml, stripTemplateComments } from './helpers.js';
 
 // The chart's alerting rules, the Grafana queries and the PromQL of docs/helm-and-docker.md go through Prometheus' own
@@ -12,20 +12,16 @@ import { CHART_DIR, type JsonObject, read, readYaml, stripTemplateComments } fro
 const dir = mkdtempSync(join(tmpdir(), 'tws-promtool-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+const promtoolTool = tool('promtool');
+
 interface Run {
   code: number;
   output: string;
 }
 
-function promtool(args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile('promtool', args, { cwd: dir }, (err, stdout, stderr) => {
-      if (err && (err as NodeJS.ErrnoException).code === 'ENOENT') {
-        throw new Error('promtool is missing: install the Debian package prometheus (.ci/run does)');
-      }
-      resolve({ code: err ? Number(err.code ?? 1) : 0, output: `${stdout}${stderr}` });
-    });
-  });
+async function promtool(args: string[]): Promise<Run> {
+  const run = await promtoolTool.run(args, { cwd: dir });
+  return { code: run.code, output: `${run.stdout}${run.stderr}` };
 }
 
 const SELECTOR = 'namespace="toggl", job="tws"';
@@ -58,7 +54,7 @@ function renderedRules(): JsonObject[] {
   return rules;
 }
 
-describe('the chart alerts, in promtool', () => {
+promtoolTool.describe('the chart alerts, in promtool', () => {
   const rules = renderedRules();
   const annotations = (name: string) => (rules.find((r) => r.alert === name) as JsonObject).annotations;
 
@@ -192,7 +188,7 @@ describe('the chart alerts, in promtool', () => {
   });
 });
 
-describe('the other PromQL we ship, in promtool', () => {
+promtoolTool.describe('the other PromQL we ship, in promtool', () => {
   it('parses every Grafana query', async () => {
     const dashboard = JSON.parse(read('examples/grafana/dashboard.json')) as {
       panels: { targets?: { expr: string }[] }[];
