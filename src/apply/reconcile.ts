@@ -1,7 +1,8 @@
 import type { DesiredState, DesiredSubscription } from '../config/types.js';
 import { ApiError, NotFoundError, QuotaError, TwsError, ValidationError } from '../errors.js';
+import type { PlanIdentity } from '../plan/identity.js';
 import { differences, massDeleteViolation, planAll } from '../plan/plan.js';
-import type { Change, CreateChange, WorkspacePlan } from '../plan/types.js';
+import type { Change, CreateChange, Plan, WorkspacePlan } from '../plan/types.js';
 import type { Subscription, SubscriptionInput, TogglApi } from '../toggl/types.js';
 import { redact, registerSecret } from '../util/redact.js';
 import type { ChangeOutcome, ReconcileResult, WorkspaceFailure } from './types.js';
@@ -37,6 +38,19 @@ export interface ReconcileOptions {
   onApplied?:
     | ((outcome: ChangeOutcome, live: ReadonlyMap<number, readonly Subscription[]>) => Promise<void>)
     | undefined;
+  /** Computes the plan's identity (docs/ci.md) from the live state as listed, before any change. */
+  identify?:
+    | ((observed: {
+        desired: DesiredState;
+        live: ReadonlyMap<number, readonly Subscription[]>;
+        plan: Plan;
+      }) => PlanIdentity)
+    | undefined;
+  /**
+   * Checks the plan against the one that was reviewed (`sync --plan`, `--expect-plan-hash`). Any
+   * failure refuses the whole run before any change, like the mass-delete guard.
+   */
+  check?: ((identity: PlanIdentity | undefined, plan: Plan) => WorkspaceFailure[]) | undefined;
 }
 
 /**
@@ -62,6 +76,7 @@ export async function reconcile(opts: ReconcileOptions): Promise<ReconcileResult
   const live = new Map<number, Subscription[]>();
   const failures: WorkspaceFailure[] = [];
   let aborted = false;
+  let refusedByCheck = false;
 
   for (const ws of desired.workspaces) {
     if (signal?.aborted) {
@@ -85,6 +100,14 @@ export async function reconcile(opts: ReconcileOptions): Promise<ReconcileResult
   }
 
   const plan = planAll(desired, live);
+  const identity = opts.identify?.({ desired, live, plan });
+  if (opts.check) {
+    for (const f of opts.check(identity, plan)) {
+      refusedByCheck = true;
+      failures.push(f);
+      logger?.error({ workspace_id: f.workspace_id, stage: f.stage }, redact(f.error.message));
+    }
+  }
 
   const refused = new Set<number>();
   for (const wp of plan.workspaces) {
@@ -98,7 +121,7 @@ export async function reconcile(opts: ReconcileOptions): Promise<ReconcileResult
   }
 
   const blocked = new Set<number>();
-  if (opts.preflight && refused.size === 0) {
+  if (opts.preflight && refused.size === 0 && !refusedByCheck) {
     for (const wp of plan.workspaces) {
       if (wp.changes.length === 0) continue;
       let found: WorkspaceFailure[];
@@ -119,7 +142,7 @@ export async function reconcile(opts: ReconcileOptions): Promise<ReconcileResult
     wp.changes.map((change): ChangeOutcome => ({ change, status: 'planned' })),
   );
 
-  const apply = !dryRun && refused.size === 0 && !aborted;
+  const apply = !dryRun && refused.size === 0 && !refusedByCheck && !aborted;
   if (!dryRun && refused.size > 0) {
     logger?.warn(
       { refused: [...refused] },
@@ -157,6 +180,7 @@ export async function reconcile(opts: ReconcileOptions): Promise<ReconcileResult
     live: withoutSecrets(live),
   };
   if (aborted) result.aborted = true;
+  if (identity) result.planHash = identity.hash;
   return result;
 }
 

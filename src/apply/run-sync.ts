@@ -5,6 +5,7 @@ import { renderConfigErrorsJson, renderConfigErrorsMarkdown } from '../output/co
 import { renderJson } from '../output/json.js';
 import { renderMarkdown } from '../output/markdown.js';
 import { renderText } from '../output/text.js';
+import { planIdentity, planKeyFromToken } from '../plan/identity.js';
 import type { TogglApi } from '../toggl/types.js';
 import { redact } from '../util/redact.js';
 import { pingNewHook } from './ping-new.js';
@@ -46,6 +47,7 @@ export async function runSync(opts: SyncOptions, io: SyncIo = processIo): Promis
 
   // The client is made only once a config has loaded: config errors come before a missing token.
   let api: TogglApi | undefined;
+  let planKey: Uint8Array | undefined;
   const client = async (): Promise<TogglApi> => {
     if (api) return api;
     const { clientConfigFromEnv } = await import('../toggl/config.js');
@@ -54,6 +56,7 @@ export async function runSync(opts: SyncOptions, io: SyncIo = processIo): Promis
       quotaMode: 'fail',
       ...(opts.apiUrl !== undefined ? { apiUrl: opts.apiUrl } : {}),
     });
+    planKey = planKeyFromToken(config.token);
     // No abort signal for the client: Ctrl-C stops reconcile before the next change (an answer in
     // flight is awaited, so a change the API applied is never reported as failed); a second Ctrl-C
     // quits at once.
@@ -76,6 +79,7 @@ export async function runSync(opts: SyncOptions, io: SyncIo = processIo): Promis
       signal,
       preflight: limitsPreflight({ api: togglApi, desired, logger }),
       onApplied: opts.pingNew ? pingNewHook(togglApi, logger) : undefined,
+      identify: (observed) => planIdentity({ ...observed, keyFor: () => planKey as Uint8Array }),
     });
     io.stdout.write(render(result, opts.output, useColor(io)));
     return exitCodeFor(result, opts.detailedExitcode);

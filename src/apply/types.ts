@@ -16,8 +16,11 @@ export interface ChangeOutcome {
 /** Why a workspace could not be planned or applied as a whole. */
 export interface WorkspaceFailure {
   workspace_id: number;
-  /** `list`: reading live state failed; `guard`: mass-delete guard; `limit`: over a documented limit. */
-  stage: 'list' | 'guard' | 'limit';
+  /**
+   * `list`: reading live state failed; `guard`: mass-delete guard; `limit`: over a documented limit;
+   * `plan`: not the reviewed plan (`sync --plan`, `--expect-plan-hash`).
+   */
+  stage: 'list' | 'guard' | 'limit' | 'plan';
   error: TwsError;
 }
 
@@ -34,6 +37,8 @@ export interface ReconcileResult {
   live: Map<number, Subscription[]>;
   /** Set when the run was stopped (signal) before every planned change was attempted. */
   aborted?: boolean;
+  /** The plan's content hash (docs/ci.md), when the command computed it. */
+  planHash?: string;
 }
 
 export type { ApiError };

@@ -8,6 +8,8 @@ import { subscriptionIdOf } from './format.js';
 export interface JsonDocument {
   format_version: 1;
   dry_run: boolean;
+  /** The plan's content hash (docs/ci.md); null when the run could not compute one. */
+  plan_hash: string | null;
   workspaces: Array<{ workspace_id: number; changes: JsonChange[] }>;
   summary: {
     create: number;
@@ -43,6 +45,7 @@ export function toJsonDocument(result: ReconcileResult): JsonDocument {
   return {
     format_version: 1,
     dry_run: result.dryRun,
+    plan_hash: result.planHash ?? null,
     workspaces: [...byWorkspace].map(([workspace_id, changes]) => ({ workspace_id, changes })),
     summary: {
       create: s.create,

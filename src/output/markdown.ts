@@ -13,7 +13,7 @@ export function renderMarkdown(result: ReconcileResult): string {
   out.push(`### toggl-webhooks-sync ${result.dryRun ? 'plan' : 'apply'}`, '');
 
   if (result.outcomes.length === 0 && result.failures.length === 0) {
-    out.push(NO_CHANGES);
+    out.push(NO_CHANGES, ...planHashLines(result));
     return `${redact(out.join('\n'))}\n`;
   }
 
@@ -33,7 +33,21 @@ export function renderMarkdown(result: ReconcileResult): string {
       `Applied: ${s.applied}, failed: ${s.failed}, not attempted: ${result.outcomes.length - s.applied - s.failed}.`,
     );
   }
+  out.push(...planHashLines(result));
   return `${redact(out.join('\n'))}\n`;
+}
+
+/**
+ * The hash visibly, and in a hidden marker the GitHub Action finds in the pull request's comment to
+ * apply exactly the reviewed plan on merge (docs/ci.md). The hash is lowercase hex: nothing to escape.
+ */
+function planHashLines(result: ReconcileResult): string[] {
+  if (!result.planHash || !/^[0-9a-f]{64}$/.test(result.planHash)) return [];
+  return [
+    '',
+    `Plan hash: \`${result.planHash}\``,
+    `<!-- toggl-webhooks-sync:plan-hash=${result.planHash} -->`,
+  ];
 }
 
 function row(o: ChangeOutcome): string {

@@ -60,11 +60,14 @@ export function renderText(result: ReconcileResult, opts: TextOptions): string {
     s.unmanaged > 0 ? `${s.unmanaged} not declared and kept (prune: false)` : '',
   ].filter(Boolean);
   if (leftAlone.length > 0) out.push(paint('dim', `Left alone: ${leftAlone.join(', ')}.`));
+  if (result.planHash) out.push(`Plan hash: ${result.planHash}`);
 
   if (!result.dryRun && result.outcomes.length > 0) {
     const notAttempted = result.outcomes.length - s.applied - s.failed;
     const counts = `${s.applied} applied, ${s.failed} failed${notAttempted > 0 ? `, ${notAttempted} not attempted` : ''}`;
-    if (result.failures.some((f) => f.stage === 'guard') && !attempted) {
+    if (result.failures.some((f) => f.stage === 'plan') && !attempted) {
+      out.push(paint('red', 'Apply refused: this is not the reviewed plan; nothing was changed.'));
+    } else if (result.failures.some((f) => f.stage === 'guard') && !attempted) {
       out.push(paint('red', 'Apply refused by the mass-delete guard: nothing was changed.'));
     } else if (result.aborted) {
       out.push(paint('red', `Apply interrupted: ${counts}.`));

@@ -33,8 +33,12 @@ enum Group {
 export function planWorkspace(desired: DesiredWorkspace, live: readonly Subscription[]): WorkspacePlan {
   const ws = desired.workspace_id;
   const isIgnored = compileIgnore(desired.ignore);
-  const grouped: Array<{ group: Group; order: number; change: Change }> = [];
-  const add = (group: Group, order: number, change: Change) => grouped.push({ group, order, change });
+  // Within a group, calls run by description (deletes by id): the same declarations give the same
+  // calls in the same order whatever the order of files and documents, which keeps the plan hash
+  // (docs/ci.md) independent of file layout.
+  const grouped: Array<{ group: Group; order: string | number; change: Change }> = [];
+  const add = (group: Group, order: string | number, change: Change) =>
+    grouped.push({ group, order, change });
 
   const liveByDescription = new Map<string, Subscription[]>();
   for (const sub of [...live].sort((a, b) => a.subscription_id - b.subscription_id)) {
@@ -48,9 +52,8 @@ export function planWorkspace(desired: DesiredWorkspace, live: readonly Subscrip
   let unmanaged = 0;
   const matched = new Set<Subscription>();
 
-  let order = 0;
   for (const want of desired.subscriptions.values()) {
-    order++;
+    const order = want.description;
     // "Never touched" is absolute: the loader refuses a declared description that an ignore glob matches.
     if (isIgnored(want.description)) continue;
     const candidates = liveByDescription.get(want.description) ?? [];
@@ -123,7 +126,7 @@ export function planWorkspace(desired: DesiredWorkspace, live: readonly Subscrip
     });
   }
 
-  grouped.sort((a, b) => a.group - b.group || a.order - b.order);
+  grouped.sort((a, b) => a.group - b.group || compareOrder(a.order, b.order));
   return {
     workspace_id: ws,
     changes: grouped.map((g) => g.change),
@@ -132,6 +135,12 @@ export function planWorkspace(desired: DesiredWorkspace, live: readonly Subscrip
     unmanaged,
     live_count: live.length,
   };
+}
+
+/** Numbers (ids) numerically, text by code unit: never locale-dependent. */
+function compareOrder(a: string | number, b: string | number): number {
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 type Field = 'url_callback' | 'event_filters' | 'secret' | 'enabled';

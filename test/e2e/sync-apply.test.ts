@@ -142,7 +142,9 @@ describe('sync against the emulator', () => {
     const second = await e.cli(['sync', '--detailed-exitcode', dir], varEnv);
     expect(second.code).toBe(0);
     expect(callList(e.emu)).toEqual([`GET /subscriptions/${WS}`]);
-    expect(second.stdout).toBe('No changes. Live subscriptions match the configuration.\n');
+    expect(second.stdout).toMatch(
+      /^No changes. Live subscriptions match the configuration.\nPlan hash: [0-9a-f]{64}\n$/,
+    );
     expectNoSecrets(second.stdout + second.stderr);
   });
 

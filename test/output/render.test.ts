@@ -213,13 +213,20 @@ describe('renderText', () => {
 });
 
 describe('renderJson', () => {
-  it('follows SPEC section 3', async () => {
+  it('follows the documented JSON shape (docs/outputs.md)', async () => {
     const result = await planned();
     clearRegisteredSecrets();
     const text = renderJson(result);
     expectNoSecrets(text);
     const doc = JSON.parse(text);
-    expect(Object.keys(doc)).toEqual(['format_version', 'dry_run', 'workspaces', 'summary', 'errors']);
+    expect(Object.keys(doc)).toEqual([
+      'format_version',
+      'dry_run',
+      'plan_hash',
+      'workspaces',
+      'summary',
+      'errors',
+    ]);
     expect(doc.format_version).toBe(1);
     expect(doc.dry_run).toBe(true);
     expect(doc.summary).toEqual({ create: 1, update: 1, patch: 1, delete: 1, unchanged: 1, failed: 0 });
