@@ -11,9 +11,15 @@
 #   prod-deps  production node_modules only (npm ci --omit=dev), from the same lockfile
 #   runtime    dist/ + production node_modules + package.json + schemas/, nothing else
 
-ARG NODE_VERSION=22
+# The base image of every stage, in one place: a current Node LTS on alpine. Pinned by digest as
+# node:22-alpine@sha256:<index digest> by Renovate (renovate.json, pinDigests), which keeps the digest current
+# in reviewed pull requests; no digest is written here by hand. Until that first pin lands, the release
+# workflow resolves the tag's digest once and builds with NODE_IMAGE=node:22-alpine@sha256:..., so a published
+# image never floats on a tag (.github/workflows/release.yml, "Pin the base image"). Another Node line:
+# --build-arg NODE_IMAGE=node:24-alpine.
+ARG NODE_IMAGE=node:22-alpine
 
-FROM node:${NODE_VERSION}-alpine AS build
+FROM ${NODE_IMAGE} AS build
 WORKDIR /src
 # Lockfile first: the dependency layer is reused until package*.json changes.
 COPY package.json package-lock.json ./
@@ -24,14 +30,14 @@ COPY schemas ./schemas
 COPY src ./src
 RUN npm run build
 
-FROM node:${NODE_VERSION}-alpine AS prod-deps
+FROM ${NODE_IMAGE} AS prod-deps
 WORKDIR /src
 COPY package.json package-lock.json ./
 # No runtime dependency needs an install script; skipping them keeps a compromised package's
 # postinstall out of the image build.
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 
-FROM node:${NODE_VERSION}-alpine AS runtime
+FROM ${NODE_IMAGE} AS runtime
 ARG VERSION=0.0.0-dev
 ARG REVISION=unknown
 ARG CREATED=unknown

@@ -1,83 +1,32 @@
-import { execFile } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Emulator } from '../../src/emulator/index.js';
 import { startEmulator } from '../../src/emulator/index.js';
+import { dollarBrace, ghExpr, isObject, type JsonObject, ROOT, read, readYaml } from './helpers.js';
 import {
-  dollarBrace,
-  ghExpr,
-  isObject,
-  type Json,
-  type JsonObject,
-  ROOT,
-  read,
-  readYaml,
-} from './helpers.js';
+  fakeCli,
+  GITHUB_BASH,
+  obj,
+  POSIX_SH,
+  type Run,
+  runScript,
+  stepNamed,
+  steps,
+  tempDir,
+} from './scripts.js';
 
 // The CI files are parsed with the yaml package and their scripts are run here: shell steps with bash/sh
 // and a stand-in for the CLI on PATH, the PR comment script with a recording GitHub client, and the
 // GitLab note script against a GitLab API stand-in on loopback.
 
-const GITHUB_FILES = ['.github/workflows/ci.yml', 'examples/github-actions/sync-dry-run.yml'];
-const obj = (v: Json | undefined): JsonObject => {
-  expect(isObject(v), JSON.stringify(v)?.slice(0, 80)).toBe(true);
-  return v as JsonObject;
-};
-const steps = (job: JsonObject) => (job.steps as JsonObject[]) ?? [];
-const stepNamed = (job: JsonObject, name: string) => {
-  const step = steps(job).find((s) => String(s.name ?? '').startsWith(name));
-  expect(step, name).toBeDefined();
-  return step as JsonObject;
-};
-
-const temp: string[] = [];
-afterAll(() => {
-  for (const dir of temp) rmSync(dir, { recursive: true, force: true });
-});
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'tws-ci-'));
-  temp.push(dir);
-  return dir;
-}
-
-/** A directory holding `name`, a stand-in CLI that records its args and answers FAKE_STDOUT/ERR/CODE. */
-function fakeCli(dir: string, name: string): string {
-  const bin = join(dir, 'bin');
-  mkdirSync(bin, { recursive: true });
-  const file = join(bin, name);
-  writeFileSync(
-    file,
-    '#!/bin/sh\nprintf "%s\\n" "$*" >> "$FAKE_ARGS"\nprintf "%s" "$FAKE_STDOUT"\nprintf "%s" "$FAKE_STDERR" >&2\nexit "$FAKE_CODE"\n',
-  );
-  chmodSync(file, 0o755);
-  return bin;
-}
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function runScript(shell: string[], script: string, cwd: string, env: Record<string, string>): Promise<Run> {
-  const file = join(cwd, `step-${Math.random().toString(36).slice(2)}.sh`);
-  writeFileSync(file, script);
-  return new Promise((resolve) => {
-    execFile(shell[0] as string, [...shell.slice(1), file], { cwd, env }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-// GitHub's `shell: bash` and GitLab's sh on alpine.
-const GITHUB_BASH = ['bash', '--noprofile', '--norc', '-eo', 'pipefail'];
-const POSIX_SH = ['sh', '-e'];
-
+const GITHUB_FILES = [
+  '.github/workflows/ci.yml',
+  '.github/workflows/release.yml',
+  'examples/github-actions/sync-dry-run.yml',
+];
 describe('every GitHub workflow', () => {
   it.each(GITHUB_FILES)('%s parses and pins every action to a commit SHA', (file) => {
     const doc = obj(readYaml(file));
