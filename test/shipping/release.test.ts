@@ -69,7 +69,9 @@ describe('.github/workflows/release.yml', () => {
     expect(build.push).toBe(`\${{ ${TAG} }}`);
     expect(String(build['build-args'])).toContain(`NODE_IMAGE=${ghExpr('steps.base.outputs.node-image')}`);
     const sign = stepNamed(image, 'Sign the image');
-    expect(String(sign.run)).toContain(`cosign sign --yes "${dollarBrace('image')}@${dollarBrace('DIGEST')}"`);
+    expect(String(sign.run)).toContain(
+      `cosign sign --yes "${dollarBrace('image')}@${dollarBrace('DIGEST')}"`,
+    );
     expect(obj(sign.env).DIGEST).toBe(ghExpr('steps.build.outputs.digest'));
   });
 
