@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from 'commander';
+import { DAY, formatDuration, SECOND } from '../util/timers.js';
 
 /**
  * Option parsers shared by the commands. Each throws commander's InvalidArgumentError, so a bad value
@@ -54,6 +55,27 @@ export function parsePositiveDuration(value: string): number {
   if (ms <= 0) throw new InvalidArgumentError(`'${value}' must be longer than zero.`);
   return ms;
 }
+
+/**
+ * A duration parser that refuses values outside [min, max]. Every duration option has one: Node
+ * cannot arm a timer past 24.8 days (it fires after 1 ms instead), and a tiny interval spends the
+ * API quota in minutes. The ranges are listed in docs/limits-and-budgets.md.
+ */
+export function durationBetween(minMs: number, maxMs: number): (value: string) => number {
+  return (value) => {
+    const ms = parseDuration(value);
+    if (ms < minMs || ms > maxMs) {
+      throw new InvalidArgumentError(
+        `'${value}' is out of range: use a duration from ${formatDuration(minMs)} to ${formatDuration(maxMs)}.`,
+      );
+    }
+    return ms;
+  };
+}
+
+/** `daemon --interval`: at least a second, at most a week. */
+export const INTERVAL_RANGE = { minMs: SECOND, maxMs: 7 * DAY } as const;
+export const parseInterval = durationBetween(INTERVAL_RANGE.minMs, INTERVAL_RANGE.maxMs);
 
 /** An http(s) URL, e.g. for `--api-url`; trailing slashes are dropped so paths join cleanly. */
 export function parseHttpUrl(value: string): string {

@@ -14,6 +14,15 @@ export const MAX_LINES = 50_000;
 export const MAX_DEPTH = 32;
 
 /**
+ * Structural nodes (collections, entries, block lines) the pre-scan counts in one file before the
+ * parser runs. The parser's tree costs about 1.5 KiB per node, so a 1 MiB file of `[[[…]]]` or
+ * `[a,a,a,…]` within the depth limit would still take it to 500–800 MB; this budget keeps one file's
+ * parse under about 200 MB. A 1 MiB file of real subscriptions counts about 65,000. See
+ * docs/limits-and-budgets.md.
+ */
+export const MAX_NODES = 100_000;
+
+/**
  * Aliases are legitimate YAML (one list of filters shared by several subscriptions), but each alias
  * stands for its whole target, so a few kilobytes can stand for billions of values ("billion laughs").
  * The loader counts the values a document stands for, aliases expanded, and refuses more than this;

@@ -23,22 +23,27 @@ export async function loadDesiredState(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<DesiredState> {
   const { files, issues } = await discoverInputFiles(paths);
-  const texts = await Promise.all(files.map((file) => readInputFile(file)));
   const declarations: WorkspaceDeclaration[] = [];
   const hidden = new Map<string, number>();
 
-  files.forEach((file, i) => {
-    const read = texts[i]!;
+  // One file at a time: the budgets in limits.ts bound one file's text and parse tree, and reading
+  // them all first would hold every file's text at once.
+  for (const file of files) {
+    const read = await readInputFile(file);
     if (!read.ok) {
       issues.push(read.issue);
-      return;
+      continue;
     }
     const problem = checkText(read.text);
     if (problem) {
       issues.push({ file, ...positionAt(read.text, problem.offset), message: problem.message });
-      return;
+      continue;
     }
     const parsed = parseYamlFile(file, read.text);
+    if (parsed.documents.every((d) => d.empty && d.issues.length === 0)) {
+      issues.push(emptyFileIssue(file, read.text));
+      continue;
+    }
     const at = (offset: number) => position(file, parsed.lineCounter, offset);
     for (const document of parsed.documents) {
       const result = declareDocument(document, { text: read.text, at, env });
@@ -46,12 +51,32 @@ export async function loadDesiredState(
       if (result.hidden) hidden.set(file, (hidden.get(file) ?? 0) + result.hidden);
       if (result.declaration) declarations.push(result.declaration);
     }
-  });
+  }
 
   const merged = mergeDeclarations(declarations);
   issues.push(...merged.issues);
   if (issues.length > 0) throw new ConfigError(capPerFile(sortIssues(issues), hidden));
   return { workspaces: merged.workspaces, files };
+}
+
+/**
+ * A file that declares nothing at all (0 bytes, whitespace, comments, `---` alone) is refused: it is
+ * what a half-written save or a truncated copy looks like, and read as "no subscriptions" it would
+ * let prune delete them. Saying "nothing" takes `subscriptions: []`. See docs/limits-and-budgets.md.
+ */
+function emptyFileIssue(file: string, text: string): ConfigIssue {
+  const what =
+    text.trim() === ''
+      ? text === ''
+        ? 'file is empty'
+        : 'file holds only whitespace'
+      : 'file declares nothing (only comments or empty documents)';
+  const end = positionAt(text, text.length);
+  return {
+    file,
+    ...end,
+    message: `${what}; a truncated or half-written file is not read as "no subscriptions": to declare none, write \`workspace_id: <id>\` and \`subscriptions: []\``,
+  };
 }
 
 /** By file, line, column; problems at the same place keep the order they were found in. */

@@ -18,23 +18,10 @@ export async function readInputFile(file: string): Promise<ReadResult> {
   });
   let bytes: Buffer;
   try {
-    const handle = await open(file, 'r');
-    try {
-      const info = await handle.stat();
-      if (!info.isFile()) return fail('not a regular file');
-      if (info.size > MAX_FILE_BYTES) return fail(tooLarge(info.size));
-      const buffer = Buffer.alloc(MAX_FILE_BYTES + 1);
-      let length = 0;
-      while (length < buffer.length) {
-        const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
-        if (bytesRead === 0) break;
-        length += bytesRead;
-      }
-      if (length > MAX_FILE_BYTES) return fail(tooLarge());
-      bytes = buffer.subarray(0, length);
-    } finally {
-      await handle.close();
-    }
+    const read = await readBounded(file);
+    if (read.kind === 'not-a-file') return fail('not a regular file');
+    if (read.kind === 'too-large') return fail(tooLarge(read.size));
+    bytes = read.bytes;
   } catch (err) {
     return fail(`cannot read: ${reason(err)}`);
   }
@@ -51,6 +38,38 @@ export async function readInputFile(file: string): Promise<ReadResult> {
       line,
       col,
     );
+  }
+}
+
+export type BoundedRead =
+  | { kind: 'bytes'; bytes: Buffer }
+  | { kind: 'not-a-file' }
+  /** `size` is undefined when the file grew past the limit while it was read. */
+  | { kind: 'too-large'; size?: number; mtimeMs: number };
+
+/**
+ * The bytes of `file`, at most MAX_FILE_BYTES of them: the size is checked on the open handle first
+ * and the read stops one byte past the limit, so a huge, sparse or growing file costs at most 1 MiB.
+ * The loader and the watcher's fingerprint both read through here. Throws on a filesystem error.
+ */
+export async function readBounded(file: string): Promise<BoundedRead> {
+  const handle = await open(file, 'r');
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) return { kind: 'not-a-file' };
+    if (info.size > MAX_FILE_BYTES) return { kind: 'too-large', size: info.size, mtimeMs: info.mtimeMs };
+    const buffer = Buffer.alloc(MAX_FILE_BYTES + 1);
+    let length = 0;
+    while (length < buffer.length) {
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+    }
+    // It grew past the limit while being read.
+    if (length > MAX_FILE_BYTES) return { kind: 'too-large', mtimeMs: info.mtimeMs };
+    return { kind: 'bytes', bytes: buffer.subarray(0, length) };
+  } finally {
+    await handle.close();
   }
 }
 

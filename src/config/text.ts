@@ -1,4 +1,4 @@
-import { MAX_DEPTH, MAX_LINES } from './limits.js';
+import { MAX_DEPTH, MAX_LINES, MAX_NODES } from './limits.js';
 
 /** 1-based line and column of `offset` in `text` (columns in UTF-16 units, like yaml's LineCounter). */
 export function positionAt(text: string, offset: number): { line: number; col: number } {
@@ -47,17 +47,24 @@ const QUOTE_AFTER_IN_BLOCK = new Set(['\n', ':', '-', '?']);
 const QUOTE_AFTER_IN_FLOW = new Set(['\n', ':', '-', '?', ',', '[', '{']);
 
 /**
- * A conservative lexical scan for nesting depth. It knows just enough YAML (comments, quoted scalars,
- * flow brackets, compact block indicators) not to count brackets inside strings; where it guesses
- * wrong it can only under-count, and the parser's own limits and the tree walk in parse.ts remain.
+ * A conservative lexical scan for nesting depth and node count, run before the parser so that a
+ * hostile file costs a linear scan, not the parser's memory. It knows just enough YAML (comments,
+ * quoted scalars, flow brackets and commas, compact block indicators) not to count inside strings;
+ * where it guesses wrong it can only under-count, and the parser's own limits and the tree walk in
+ * parse.ts remain.
  */
 export function checkNesting(text: string): TextProblem | undefined {
   let flow = 0;
+  let nodes = 0;
   let lastSignificant = '\n';
   let lineStart = true;
   const tooDeep = (offset: number): TextProblem => ({
     offset,
     message: `nesting is too deep (more than ${MAX_DEPTH} levels)`,
+  });
+  const tooMany = (offset: number): TextProblem => ({
+    offset,
+    message: `too many values in one file (more than ${MAX_NODES} lists, mappings and entries); split it into several files`,
   });
   for (let i = 0; i < text.length; i++) {
     const ch = text[i]!;
@@ -81,6 +88,10 @@ export function checkNesting(text: string): TextProblem | undefined {
           break;
         }
       }
+      // Every block line with content is at least one node, plus one per compact indicator.
+      if (text[j] !== '\n' && text[j] !== '\r' && text[j] !== '#' && j < text.length) indicators++;
+      nodes += indicators;
+      if (nodes > MAX_NODES) return tooMany(i);
     }
     lineStart = false;
     if (ch === ' ' || ch === '\t' || ch === '\r') continue;
@@ -101,8 +112,12 @@ export function checkNesting(text: string): TextProblem | undefined {
     }
     if (ch === '[' || ch === '{') {
       if (++flow > MAX_DEPTH) return tooDeep(i);
+      if (++nodes > MAX_NODES) return tooMany(i);
     } else if ((ch === ']' || ch === '}') && flow > 0) {
       flow--;
+    } else if ((ch === ',' || ch === ':') && flow > 0) {
+      // An entry, or the value side of a pair: each is another node in the parser's tree.
+      if (++nodes > MAX_NODES) return tooMany(i);
     }
     lastSignificant = ch;
   }

@@ -5,6 +5,7 @@ import type { DesiredState } from '../config/types.js';
 import { ConfigError, type ErrorCode, formatIssue, TwsError } from '../errors.js';
 import type { MetricsRecorder } from '../metrics/record.js';
 import { redact } from '../util/redact.js';
+import { boundedDelay, MINUTE } from '../util/timers.js';
 import { quotaWarning } from './quota.js';
 import { SingleFlight } from './single-flight.js';
 import { type InputWatcher, watchInputs } from './watcher.js';
@@ -57,7 +58,7 @@ export interface DaemonOptions {
   debounceMs?: number;
   clock?: DaemonClock;
   random?: () => number;
-  /** First retry delay after a transient API failure (doubles up to the interval). Default 10 s. */
+  /** First retry delay after a transient API failure (doubles up to the interval, at most 5 min). Default 10 s. */
   retryBaseMs?: number;
 }
 
@@ -80,6 +81,19 @@ const TRANSIENT: ReadonlySet<ErrorCode> = new Set([
   'E_TIMEOUT',
   'E_API_RATE_LIMITED',
 ]);
+
+/** The longest wait between retries after a transient failure, however long the interval is. */
+export const MAX_RETRY_BACKOFF_MS = 5 * MINUTE;
+
+/**
+ * The wait before retry number `failures` (1-based): `base` doubling, capped at the interval and at
+ * MAX_RETRY_BACKOFF_MS, so a week-long interval does not leave an outage unretried for days, and
+ * 2^failures never overflows into an unbounded timer.
+ */
+export function retryWait(baseMs: number, failures: number, intervalMs: number): number {
+  const doubled = baseMs * 2 ** Math.min(Math.max(0, failures - 1), 30);
+  return Math.min(intervalMs, MAX_RETRY_BACKOFF_MS, doubled);
+}
 
 const systemClock: DaemonClock = {
   now: () => Date.now(),
@@ -200,7 +214,7 @@ export class Daemon {
     this.timer = this.clock.setTimeout(() => {
       this.timer = undefined;
       this.trigger(reason);
-    }, ms);
+    }, boundedDelay(ms));
   }
 
   private jittered(ms: number): number {
@@ -276,7 +290,7 @@ export class Daemon {
       this.transientFailures = transient ? this.transientFailures + 1 : 0;
       const interval = this.opts.intervalMs;
       const base = this.opts.retryBaseMs ?? 10_000;
-      const wait = transient ? Math.min(interval, base * 2 ** (this.transientFailures - 1)) : interval;
+      const wait = transient ? retryWait(base, this.transientFailures, interval) : interval;
       report.nextInMs = this.jittered(wait);
       this.schedule(report.nextInMs, transient ? 'retry' : 'interval');
     }

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { lstat, readFile, realpath } from 'node:fs/promises';
+import { lstat, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { type ChokidarOptions, type FSWatcher, watch } from 'chokidar';
 import { DEFAULT_PATHS } from '../config/files.js';
+import { readBounded } from '../config/read.js';
 
 /** The few logger methods the watcher uses; a pino logger satisfies it. */
 export interface WatcherLogger {
@@ -203,7 +204,10 @@ async function symlinkAnchors(paths: string[]): Promise<Map<string, Set<string>>
 }
 
 /**
- * A digest of what a run would read: the input file names and their bytes. Listing or reading errors are part of it, so a file that breaks or heals is a change too.
+ * A digest of what a run would read: the input file names and their bytes. Listing or reading errors
+ * are part of it, so a file that breaks or heals is a change too. A file over the loader's size limit
+ * is not read at all (the loader refuses it unread too): its size and modification time stand for it,
+ * so a huge or sparse file costs a stat per poll, not its size in memory.
  */
 export async function fingerprintOf(
   paths: string[],
@@ -220,7 +224,10 @@ export async function fingerprintOf(
   for (const file of files) {
     hash.update(`${file}\0`);
     try {
-      hash.update(await readFile(file));
+      const read = await readBounded(file);
+      if (read.kind === 'bytes') hash.update(read.bytes);
+      else if (read.kind === 'too-large') hash.update(`too-large\0${read.size}\0${read.mtimeMs}`);
+      else hash.update('not-a-file');
     } catch (err) {
       hash.update(`read-error\0${(err as NodeJS.ErrnoException).code ?? String(err)}`);
     }

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { TokenError, TwsError } from '../errors.js';
 import { registerSecret } from '../util/redact.js';
+import { HOUR, MINUTE } from '../util/timers.js';
 import { USER_AGENT } from '../version.js';
 
 export const DEFAULT_API_URL = 'https://api.track.toggl.com/webhooks/api/v1';
@@ -42,13 +43,14 @@ export function clientConfigFromEnv(
     token,
     // Empty means unset, as an empty variable in a manifest or an env file is meant.
     apiUrl: normaliseApiUrl(overrides.apiUrl || env['TOGGL_API_URL']?.trim() || DEFAULT_API_URL),
-    requestSpacingMs: intFromEnv(env, 'TOGGL_REQUEST_SPACING_MS', 1000),
+    // Each duration has a range (docs/limits-and-budgets.md): none may reach Node's timer limit.
+    requestSpacingMs: intFromEnv(env, 'TOGGL_REQUEST_SPACING_MS', 1000, 0, MINUTE),
     // Every request has a timeout: 0 is refused rather than read as "none".
-    timeoutMs: intFromEnv(env, 'TOGGL_TIMEOUT_MS', 30_000, 1),
-    retries: intFromEnv(env, 'TOGGL_RETRIES', 5),
-    retryMinMs: intFromEnv(env, 'TOGGL_RETRY_MIN_MS', 1000),
-    retryMaxMs: intFromEnv(env, 'TOGGL_RETRY_MAX_MS', 30_000),
-    maxRetryTimeMs: intFromEnv(env, 'TOGGL_RETRY_MAX_TIME_MS', 120_000),
+    timeoutMs: intFromEnv(env, 'TOGGL_TIMEOUT_MS', 30_000, 1, 10 * MINUTE),
+    retries: intFromEnv(env, 'TOGGL_RETRIES', 5, 0, 20),
+    retryMinMs: intFromEnv(env, 'TOGGL_RETRY_MIN_MS', 1000, 0, 10 * MINUTE),
+    retryMaxMs: intFromEnv(env, 'TOGGL_RETRY_MAX_MS', 30_000, 0, 10 * MINUTE),
+    maxRetryTimeMs: intFromEnv(env, 'TOGGL_RETRY_MAX_TIME_MS', 120_000, 0, HOUR),
     quotaMode: 'fail',
     maxQuotaWaitMs: 3_600_000,
     userAgent: USER_AGENT,
@@ -114,13 +116,18 @@ function normaliseApiUrl(raw: string): string {
   return `${url.origin}${url.pathname}`.replace(/\/+$/, '');
 }
 
-function intFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
+function intFromEnv(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
   const raw = env[name];
   if (raw === undefined || raw.trim() === '') return fallback;
   const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value < min) {
-    const what = min === 0 ? 'a non-negative integer' : `an integer of at least ${min}`;
-    throw new TwsError('E_CONFIG', `${name} must be ${what}, got '${raw}'`);
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new TwsError('E_CONFIG', `${name} must be an integer from ${min} to ${max}, got '${raw}'`);
   }
   return value;
 }

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MAX_DEPTH, MAX_FILE_BYTES, MAX_LINES } from '../../src/config/limits.js';
+import { MAX_DEPTH, MAX_FILE_BYTES, MAX_LINES, MAX_NODES } from '../../src/config/limits.js';
 import { loadDesiredState } from '../../src/config/load.js';
 import { firstInvalidUtf8 } from '../../src/config/read.js';
 import { checkNesting } from '../../src/config/text.js';
@@ -184,6 +184,57 @@ describe('nesting', () => {
     const deep = '['.repeat(MAX_DEPTH + 5);
     expect(checkNesting(`a: "${deep}"\nb: '${deep}'\n# ${deep}\nc: [x, "${deep}"]\n`)).toBeUndefined();
     expect(checkNesting(`description: it's ${deep}`)).toBeDefined(); // a plain scalar: counted, conservatively
+  });
+});
+
+describe('node count (parse cost within the depth limit)', () => {
+  const tooMany = `too many values in one file (more than ${MAX_NODES} lists, mappings and entries); split it into several files`;
+  // Each of these is under 1 MiB and within the depth limit, yet took the parser to 370-760 MB.
+  const unit = `[${'['.repeat(MAX_DEPTH - 2)}${']'.repeat(MAX_DEPTH - 2)}]`;
+  it.each([
+    ['wide flow sequences', `${VALID_HEAD}x: [${Array(300_000).fill('a').join(',')}]\n`],
+    ['many nested flow sequences', `${VALID_HEAD}x: [${Array(16_000).fill(unit).join(',')}]\n`],
+    ['many empty flow mappings', `${VALID_HEAD}x: [${Array(150_000).fill('{}').join(',')}]\n`],
+    [
+      'compact block sequences on many lines',
+      `${VALID_HEAD}x:\n${Array(40_000).fill('- - - a').join('\n')}\n`,
+    ],
+  ])('refuses %s before parsing', async (_name, text) => {
+    const [message, ...rest] = await refuse(text);
+    expect(rest).toEqual([]);
+    expect(message).toMatch(/^\d+:\d+: /);
+    expect(message!.replace(/^\d+:\d+: /, '')).toBe(tooMany);
+  });
+
+  it('accepts a 1 MiB file of real subscriptions (about 85,000 counted nodes)', async () => {
+    let text = 'workspace_id: 1\nsubscriptions:\n';
+    for (let i = 0; text.length < MAX_FILE_BYTES - 300; i++) {
+      text += `  - description: "sub ${i}"\n    url_callback: https://h.example/${i}\n    enabled: true\n    event_filters:\n      - { entity: project, action: created }\n      - { entity: task, action: updated }\n`;
+    }
+    const dir = writeTree({ 'big.yaml': text });
+    const state = await loadDesiredState([dir], {});
+    expect(state.workspaces[0]!.subscriptions.size).toBeGreaterThan(5000);
+  });
+});
+
+describe('files that declare nothing', () => {
+  it.each([
+    ['a 0-byte file', '', '1:1: file is empty'],
+    ['a whitespace-only file', '  \n\n\t\n', '4:1: file holds only whitespace'],
+    [
+      'a comment-only file',
+      '# prune: false\n',
+      '2:1: file declares nothing (only comments or empty documents)',
+    ],
+    [
+      'empty documents only',
+      '---\n---\n~\n',
+      '4:1: file declares nothing (only comments or empty documents)',
+    ],
+  ])('refuses %s: a truncated save is not "no subscriptions"', async (_name, text, expected) => {
+    expect(await refuse(text)).toEqual([
+      `${expected}; a truncated or half-written file is not read as "no subscriptions": to declare none, write \`workspace_id: <id>\` and \`subscriptions: []\``,
+    ]);
   });
 });
 

@@ -49,19 +49,22 @@ describe('loadDesiredState: defaults', () => {
     expect(state.workspaces[0]!.prune).toBe(true);
   });
 
-  it('ignores empty documents and comment-only files; a BOM is fine', async () => {
+  it('ignores empty documents beside real ones; a BOM is fine', async () => {
     const dir = writeTree({
-      'a.yaml': '# nothing here yet\n',
-      'b.yaml': `---\n---\n# c\n---\n\uFEFFworkspace_id: 7\nsubscriptions: []\n---\n~\n`.replace(
-        '\uFEFF',
-        '',
-      ),
+      'b.yaml': `---\n---\n# c\n---\nworkspace_id: 7\nsubscriptions: []\n---\n~\n`,
       'c.yaml': `\uFEFFworkspace_id: 8\nsubscriptions: []\n`,
-      'd.yaml': '',
     });
     const state = await loadDesiredState([dir], {});
-    expect(state.files).toHaveLength(4);
+    expect(state.files).toHaveLength(2);
     expect(state.workspaces.map((w) => w.workspace_id)).toEqual([7, 8]);
+  });
+
+  it('refuses a file that declares nothing (test/config/hostile.test.ts has each shape)', async () => {
+    const dir = writeTree({
+      'a.yaml': '# nothing here yet\n',
+      'c.yaml': 'workspace_id: 8\nsubscriptions: []\n',
+    });
+    await expect(loadDesiredState([dir], {})).rejects.toThrow(/a\.yaml:2:1: file declares nothing/);
   });
 });
 

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { reconcile } from '../../src/apply/reconcile.js';
 import type { DesiredState } from '../../src/config/types.js';
-import { type CycleReport, Daemon, type DaemonOptions, type ReconcileFn } from '../../src/daemon/daemon.js';
+import {
+  type CycleReport,
+  Daemon,
+  type DaemonOptions,
+  MAX_RETRY_BACKOFF_MS,
+  type ReconcileFn,
+  retryWait,
+} from '../../src/daemon/daemon.js';
 import { ConfigError, ServerError } from '../../src/errors.js';
 import { createMetrics, MetricsRecorder } from '../../src/metrics/index.js';
 import { desiredState } from '../helpers/desired.js';
@@ -210,6 +217,37 @@ describe('Daemon loop', () => {
       Math.floor(h.clock.now() / 1000),
     );
     await h.daemon.stop();
+  });
+
+  it('caps the retry backoff at 5 minutes with a week-long interval, and never past the timer limit', async () => {
+    const DAY = 24 * 60 * MIN;
+    const h = harness({ retryBaseMs: 10_000, intervalMs: 7 * DAY, jitter: 0 });
+    h.api.fail = () =>
+      new ServerError({
+        method: 'GET',
+        path: `/subscriptions/${WS}`,
+        status: 503,
+        apiMessage: 'unavailable',
+      });
+    await h.daemon.start();
+    await cycles(h, 1);
+    const waits: number[] = [h.clock.pending()[0]!];
+    for (let i = 2; i <= 8; i++) {
+      h.clock.fireNext();
+      await cycles(h, i);
+      waits.push(h.clock.pending()[0]!);
+    }
+    // Before the cap the 6th retry waited 320 s, and the 14th 22 hours ("up to the interval").
+    expect(waits).toEqual([10_000, 20_000, 40_000, 80_000, 160_000, 5 * MIN, 5 * MIN, 5 * MIN]);
+    await h.daemon.stop();
+  });
+
+  it('retryWait stays finite and bounded after any number of failures', () => {
+    for (const failures of [1, 31, 1024, 1e6, Number.MAX_SAFE_INTEGER]) {
+      const wait = retryWait(10_000, failures, 7 * 24 * 60 * MIN);
+      expect(Number.isFinite(wait)).toBe(true);
+      expect(wait).toBeLessThanOrEqual(MAX_RETRY_BACKOFF_MS);
+    }
   });
 
   it('never runs two reconciles at once: triggers during one collapse into one more', async () => {

@@ -1,8 +1,9 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type InputWatcher, watchInputs } from '../../src/daemon/watcher.js';
+import { MAX_FILE_BYTES } from '../../src/config/limits.js';
+import { fingerprintOf, type InputWatcher, watchInputs } from '../../src/daemon/watcher.js';
 import { listYaml, waitFor } from './helpers.js';
 import { ConfigMapVolume, GitSyncCheckout } from './layouts.js';
 
@@ -127,5 +128,33 @@ describe('watchInputs', () => {
     await writeFile(path.join(dir, 'hidden.yaml'), 'v: 1\n');
     visible = ['a.yaml', 'hidden.yaml'];
     await waitFor(() => n >= 1, 'the poll to notice');
+  });
+});
+
+describe('fingerprintOf: a budget per read', () => {
+  it('stats a file over the size limit instead of reading it (a sparse 1.5 GB file costs no memory)', async () => {
+    const dir = await tempDir();
+    const huge = path.join(dir, 'huge.yaml');
+    await writeFile(huge, '');
+    await truncate(huge, 1_500_000_000);
+    const before = process.memoryUsage().rss;
+    const first = await fingerprintOf([dir], listYaml);
+    const grown = process.memoryUsage().rss - before;
+    // Before the budget this read the whole file: RSS grew by 1.5 GB on every poll.
+    expect(grown).toBeLessThan(64 * 1024 * 1024);
+    expect(await fingerprintOf([dir], listYaml)).toBe(first);
+    await truncate(huge, 1_500_000_001);
+    expect(await fingerprintOf([dir], listYaml)).not.toBe(first);
+  });
+
+  it('still sees a change in the last byte of a file at the limit', async () => {
+    const dir = await tempDir();
+    const file = path.join(dir, 'a.yaml');
+    await writeFile(file, Buffer.alloc(MAX_FILE_BYTES, 0x61));
+    const first = await fingerprintOf([dir], listYaml);
+    const edited = Buffer.alloc(MAX_FILE_BYTES, 0x61);
+    edited[MAX_FILE_BYTES - 1] = 0x62;
+    await writeFile(file, edited);
+    expect(await fingerprintOf([dir], listYaml)).not.toBe(first);
   });
 });

@@ -56,7 +56,7 @@ describe('clientConfigFromEnv', () => {
     );
     expect(() =>
       clientConfigFromEnv({ TOGGL_API_TOKEN: 't-12345', TOGGL_REQUEST_SPACING_MS: 'fast' }),
-    ).toThrow("TOGGL_REQUEST_SPACING_MS must be a non-negative integer, got 'fast'");
+    ).toThrow("TOGGL_REQUEST_SPACING_MS must be an integer from 0 to 60000, got 'fast'");
   });
 
   it('refuses TOGGL_API_TOKEN and TOGGL_API_TOKEN_FILE together, without reading the file', () => {
@@ -121,9 +121,25 @@ describe('clientConfigFromEnv', () => {
       maxRetryTimeMs: 1000,
     });
     expect(() => clientConfigFromEnv({ TOGGL_API_TOKEN: 't-12345', TOGGL_TIMEOUT_MS: '0' })).toThrow(
-      "TOGGL_TIMEOUT_MS must be an integer of at least 1, got '0'",
+      "TOGGL_TIMEOUT_MS must be an integer from 1 to 600000, got '0'",
     );
   });
+
+  it.each([
+    ['TOGGL_REQUEST_SPACING_MS', '60001', 60_000],
+    ['TOGGL_TIMEOUT_MS', '2147483648', 600_000],
+    ['TOGGL_RETRY_MIN_MS', '99999999999', 600_000],
+    ['TOGGL_RETRY_MAX_MS', '3000000000', 600_000],
+    ['TOGGL_RETRY_MAX_TIME_MS', '3600001', 3_600_000],
+    ['TOGGL_RETRIES', '1000', 20],
+  ])(
+    "bounds %s: no timer can reach Node's 2^31-1 ms limit (which fires at once instead)",
+    (name, raw, max) => {
+      expect(() => clientConfigFromEnv({ TOGGL_API_TOKEN: 't-12345', [name]: raw })).toThrow(
+        `${name} must be an integer from ${name === 'TOGGL_TIMEOUT_MS' ? 1 : 0} to ${max}, got '${raw}'`,
+      );
+    },
+  );
 
   it('registers the token so redact() masks it anywhere', () => {
     clientConfigFromEnv({ TOGGL_API_TOKEN: 'tok-registered-5566' });

@@ -1,7 +1,7 @@
 import { Option } from 'commander';
 import { parseListen } from '../../daemon/listen.js';
 import type { RegisterCommand } from '../main.js';
-import { type LogLevel, parseHttpUrl, parseLogLevel, parsePositiveDuration } from '../options.js';
+import { type LogLevel, parseHttpUrl, parseInterval, parseLogLevel } from '../options.js';
 
 interface DaemonFlags {
   interval: number;
@@ -21,8 +21,11 @@ export const registerDaemon: RegisterCommand = (program, setExit) => {
     )
     .argument('[paths...]', 'YAML files or directories (read recursively; default ./subscriptions)', [])
     .addOption(
-      new Option('--interval <duration>', 'time between periodic reconciles, ±10% jitter (e.g. 30s, 10m, 1h)')
-        .argParser(parsePositiveDuration)
+      new Option(
+        '--interval <duration>',
+        'time between periodic reconciles, ±10% jitter (1s to 7d, e.g. 30s, 10m, 1h)',
+      )
+        .argParser(parseInterval)
         .default(600_000, '10m'),
     )
     .addOption(
