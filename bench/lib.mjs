@@ -9,9 +9,12 @@ export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const CLI = join(ROOT, 'dist', 'cli.js');
 export const TOKEN = 'bench-token-9f3Kq';
 
-/** Imports a built module (`npm run bench` builds first), e.g. `dist('emulator/index.js')`. */
+/**
+ * Imports an internal module in-process, e.g. `dist('emulator/index.js')`: from .tmp/lib, the
+ * importable build of src/ that `npm run build` writes beside the shipped bundle (scripts/build.mjs).
+ */
 export function dist(path) {
-  return import(new URL(`../dist/${path}`, import.meta.url).href);
+  return import(new URL(`../.tmp/lib/${path}`, import.meta.url).href);
 }
 
 export function median(values) {

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
-const { startEmulator } = await import(new URL('../dist/emulator/index.js', import.meta.url).href);
+const { startEmulator } = await import(new URL('../.tmp/lib/emulator/index.js', import.meta.url).href);
 
 const TEAM = 1234567;
 const REPORTING = 7654321;

@@ -41,18 +41,35 @@ function generateValidator(schema) {
   const ajv = new Ajv2020({ ...AJV_OPTIONS, code: { source: true, esm: true } });
   let code = (standalone.default ?? standalone)(ajv, ajv.compile(schema));
   code = code.replace(/^"use strict";/, '');
+  const runtime = runtimeImports(code);
   const source = [
     BANNER,
     '// @ts-nocheck: plain JavaScript from ajv; src/config/schema.ts gives it its type.',
     '// biome-ignore-all lint: generated code',
     // ajv's ESM output still `require`s its runtime helpers (string length in code points), CommonJS.
-    code.includes('require(')
-      ? "import { createRequire } from 'node:module';\n\nconst require = createRequire(import.meta.url);"
-      : '',
-    code,
+    // Static imports instead, so the bundler can inline them and the built program needs no node_modules.
+    ...runtime.imports,
+    runtime.code,
     '',
   ].join('\n');
   return format(source, validatorPath);
+}
+
+/**
+ * Rewrites `require("ajv/dist/runtime/x").default` into an import of `ajv/dist/runtime/x.js`. The helper
+ * is CommonJS with `exports.default`: Node and esbuild give the import `module.exports`, vitest's interop
+ * may give `exports.default` itself, hence the fallback.
+ */
+function runtimeImports(code) {
+  const names = new Map();
+  const rewritten = code.replace(
+    /require\((["'])(ajv\/dist\/runtime\/[\w-]+)\1\)\.default/g,
+    (_, _q, spec) => {
+      if (!names.has(spec)) names.set(spec, `ajvRuntime${names.size}`);
+      return `(${names.get(spec)}.default ?? ${names.get(spec)})`;
+    },
+  );
+  return { imports: [...names].map(([spec, name]) => `import ${name} from '${spec}.js';`), code: rewritten };
 }
 
 function format(source, file) {

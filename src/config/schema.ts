@@ -6,8 +6,8 @@ import { MAX_ISSUES_PER_FILE } from './limits.js';
 import { describeProblem, type NodeProblem } from './messages.js';
 import { keyNodeAt, nodeAt, type PathSegment, pointerToPath, type Tree, valueOffset } from './nodes.js';
 
-/** The schema file, for editors and tests; resolved from this module in src/ (tests) and dist/ alike. */
-export const SCHEMA_URL = new URL('../../schemas/subscriptions.schema.json', import.meta.url);
+/** The schema file, for editors and tests. */
+export { SCHEMA_URL } from '../resources.js';
 
 /**
  * ajv's validator for the schema, compiled ahead of time by scripts/gen-types.mjs (a test keeps it in

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { SCHEMA_URL } from '../resources.js';
 import type { Subscription, TogglApi } from '../toggl/types.js';
 import { redact, registerSecret } from '../util/redact.js';
 import { type ExportedWorkspace, renderExport } from './render.js';
@@ -108,7 +109,7 @@ async function writeAtomically(path: string, text: string): Promise<void> {
 
 /** The schema's canonical location (`$id`), which editors can fetch wherever the file is committed. */
 export function defaultSchemaRef(): string {
-  const url = new URL('../../schemas/subscriptions.schema.json', import.meta.url);
+  const url = SCHEMA_URL;
   try {
     const id = (JSON.parse(readFileSync(url, 'utf8')) as { $id?: unknown }).$id;
     if (typeof id === 'string' && /^https?:\/\//.test(id)) return id;

@@ -4,9 +4,7 @@
  */
 // @ts-nocheck: plain JavaScript from ajv; src/config/schema.ts gives it its type.
 // biome-ignore-all lint: generated code
-import { createRequire } from 'node:module';
-
-const require = createRequire(import.meta.url);
+import ajvRuntime0 from 'ajv/dist/runtime/ucs2length.js';
 export const validate = validate20;
 export default validate20;
 const schema31 = {
@@ -184,7 +182,7 @@ const schema31 = {
     },
   },
 };
-const func1 = require('ajv/dist/runtime/ucs2length').default;
+const func1 = ajvRuntime0.default ?? ajvRuntime0;
 const schema32 = {
   title: 'SubscriptionDeclaration',
   description:

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 
-// The built CLI, as users run it (`npm test` builds first; alone: `npx tsc -p tsconfig.build.json`).
+// The built CLI, as users run it (`npm test` builds first; alone: `npm run build`).
 const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 const auth = (token: string) => ({
   Authorization: `Basic ${Buffer.from(`${token}:api_token`).toString('base64')}`,
@@ -24,7 +24,7 @@ afterEach(() => {
 });
 
 beforeAll(() => {
-  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npx tsc -p tsconfig.build.json\` first`);
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first`);
 });
 
 async function runEmulator(args: string[]): Promise<Running> {

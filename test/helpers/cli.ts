@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-/** The built CLI, as users run it (`npm test` builds first; alone: `npx tsc -p tsconfig.build.json`). */
+/** The built CLI, as users run it (`npm test` builds first; alone: `npm run build`). */
 export const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 
 export interface CliResult {
@@ -38,7 +38,7 @@ export function childEnv(extra: Record<string, string | undefined> = {}): Record
 
 /** Throws a clear message when the CLI has not been built. */
 export function assertBuilt(): void {
-  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npx tsc -p tsconfig.build.json\` first`);
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first`);
 }
 
 /**

@@ -1,0 +1,105 @@
+#!/usr/bin/env node
+// `npm run build`: typecheck with tsc, then bundle with esbuild.
+//
+//   dist/cli.js (+ dist/chunk-*.js)  the shipped program: every dependency bundled, ESM, no node_modules
+//                                    needed at run time. Commands import their implementation lazily, and
+//                                    each lazy import becomes a chunk, so `validate` never parses got,
+//                                    pino or prom-client. The schema ships beside it in schemas/.
+//   .tmp/lib/*.js                    the same sources as importable modules for scripts/demo.mjs and
+//                                    bench/ (the emulator and the reconcile internals in-process); never
+//                                    shipped.
+//
+// `--single-file` bundles dist/cli.js without chunks (the bench compares both layouts).
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const args = process.argv.slice(2);
+const singleFile = args.includes('--single-file');
+const outdir = args.find((a) => a.startsWith('--outdir='))?.slice('--outdir='.length) ?? `${root}dist`;
+const pkg = JSON.parse(readFileSync(`${root}package.json`, 'utf8'));
+
+if (!args.includes('--no-typecheck')) {
+  execFileSync(
+    process.execPath,
+    [`${root}node_modules/typescript/bin/tsc`, '-p', `${root}tsconfig.build.json`, '--noEmit'],
+    {
+      stdio: 'inherit',
+    },
+  );
+}
+
+/** Options shared by the shipped bundle and the in-process library. */
+const common = {
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  // The oldest Node the package supports (package.json engines).
+  target: 'node20.19',
+  // The bundled CommonJS libraries (commander, pino, prom-client, ajv's runtime) call require() for
+  // Node built-ins; an ESM file has no require of its own.
+  banner: {
+    js: "import { createRequire as __twsCreateRequire } from 'node:module';\nconst require = __twsCreateRequire(import.meta.url);",
+  },
+  define: { __TWS_VERSION__: JSON.stringify(pkg.version) },
+  logLevel: 'warning',
+  absWorkingDir: root,
+};
+
+rmSync(outdir, { recursive: true, force: true });
+const shipped = await build({
+  ...common,
+  entryPoints: { cli: 'src/cli.ts' },
+  outdir,
+  splitting: !singleFile,
+  chunkNames: 'chunk-[hash]',
+  minifySyntax: true,
+  minifyWhitespace: true,
+  // Names stay readable in stack traces and in pino/commander messages that print function names.
+  minifyIdentifiers: false,
+  sourcemap: false,
+  legalComments: 'none',
+  metafile: true,
+});
+writeFileSync(`${outdir}/THIRD_PARTY_LICENSES.txt`, thirdPartyLicenses(shipped.metafile));
+
+if (!args.includes('--no-lib')) {
+  const lib = `${root}.tmp/lib`;
+  rmSync(lib, { recursive: true, force: true });
+  await build({
+    ...common,
+    entryPoints: [
+      'src/emulator/index.ts',
+      'src/config/load.ts',
+      'src/apply/reconcile.ts',
+      'src/apply/prechecks.ts',
+      'src/toggl/client.ts',
+      'src/toggl/config.ts',
+      'src/daemon/run.ts',
+    ],
+    outbase: 'src',
+    outdir: lib,
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
+  });
+}
+
+/** The license text of every package whose code went into the bundle, as their licenses require. */
+function thirdPartyLicenses(metafile) {
+  const packages = new Set();
+  for (const input of Object.keys(metafile.inputs)) {
+    const match = /(?:^|\/)node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input);
+    if (match) packages.add(match[1]);
+  }
+  const sections = [];
+  for (const name of [...packages].sort()) {
+    const dir = `${root}node_modules/${name}`;
+    const meta = JSON.parse(readFileSync(`${dir}/package.json`, 'utf8'));
+    const file = readdirSync(dir).find((f) => /^(licen[cs]e|copying)/i.test(f));
+    const text = file ? readFileSync(`${dir}/${file}`, 'utf8').trim() : `License: ${meta.license}`;
+    sections.push(`${name}@${meta.version} (${meta.license})\n\n${text}`);
+  }
+  return `Third-party code bundled into dist/ (${sections.length} packages).\n\n${sections.join(`\n\n${'-'.repeat(72)}\n\n`)}\n`;
+}
