@@ -7,6 +7,7 @@
 export type ErrorCode =
   | 'E_CONFIG'
   | 'E_GUARD'
+  | 'E_PLAN'
   | 'E_LIMIT'
   | 'E_TOKEN'
   | 'E_API'
@@ -70,6 +71,13 @@ export class GuardError extends TwsError {
   constructor(workspaceId: number, message: string) {
     super('E_GUARD', message);
     this.workspaceId = workspaceId;
+  }
+}
+
+/** A saved or expected plan (`sync --plan`, `--expect-plan-hash`) that cannot be applied as it is. */
+export class PlanError extends TwsError {
+  constructor(message: string) {
+    super('E_PLAN', message);
   }
 }
 

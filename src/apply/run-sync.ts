@@ -1,11 +1,11 @@
 import type { OutputFormat } from '../cli/options.js';
 import type { DesiredState } from '../config/types.js';
-import { ConfigError, formatIssue } from '../errors.js';
+import { ConfigError, formatIssue, TwsError } from '../errors.js';
 import { renderConfigErrorsJson, renderConfigErrorsMarkdown } from '../output/config-errors.js';
 import { renderJson } from '../output/json.js';
 import { renderMarkdown } from '../output/markdown.js';
 import { renderText } from '../output/text.js';
-import { planIdentity, planKeyFromToken } from '../plan/identity.js';
+import { type PlanIdentity, planIdentity, planKeyFromToken } from '../plan/identity.js';
 import type { TogglApi } from '../toggl/types.js';
 import { redact } from '../util/redact.js';
 import { pingNewHook } from './ping-new.js';
@@ -26,6 +26,14 @@ export interface SyncOptions {
   logLevel: string;
   watch: boolean;
   pingNew: boolean;
+  /** `plan --out FILE`: save the plan for review and `sync --plan` (docs/ci.md). */
+  outFile?: string | undefined;
+  /** `sync --plan FILE`: apply exactly that plan or refuse. */
+  planFile?: string | undefined;
+  /** `sync --expect-plan-hash H`: apply only a plan with this hash. */
+  expectPlanHash?: string | undefined;
+  /** `--max-plan-age`, in milliseconds. */
+  maxPlanAgeMs?: number | undefined;
 }
 
 export interface SyncIo {
@@ -66,10 +74,32 @@ export async function runSync(opts: SyncOptions, io: SyncIo = processIo): Promis
     return api;
   };
 
+  const reviewed = opts.planFile !== undefined || opts.expectPlanHash !== undefined;
+  if (reviewed && opts.watch) {
+    io.stderr.write(
+      'error: --plan and --expect-plan-hash apply one reviewed plan; they cannot be used with --watch\n',
+    );
+    return 1;
+  }
+  const { readSavedPlan, reviewedPlanCheck, writeSavedPlan } = await import('./reviewed-plan.js');
+  let saved: Awaited<ReturnType<typeof readSavedPlan>> | undefined;
+  if (opts.planFile !== undefined) {
+    try {
+      saved = await readSavedPlan(opts.planFile, new Date(), opts.maxPlanAgeMs);
+    } catch (err) {
+      if (!(err instanceof TwsError)) throw err;
+      io.stderr.write(redact(`error: ${err.message}\nno API call was made\n`));
+      return 1;
+    }
+  }
+  // A saved plan knows the paths it was made from; explicit paths win.
+  const paths = opts.paths.length === 0 && saved ? saved.paths : opts.paths;
+
   const once = async (signal: AbortSignal): Promise<number> => {
-    const desired = await load(opts, io);
+    const desired = await load({ ...opts, paths }, io);
     if (!desired) return 1;
     const togglApi = await client();
+    let identity: PlanIdentity | undefined;
     const result = await reconcile({
       desired,
       api: togglApi,
@@ -79,9 +109,25 @@ export async function runSync(opts: SyncOptions, io: SyncIo = processIo): Promis
       signal,
       preflight: limitsPreflight({ api: togglApi, desired, logger }),
       onApplied: opts.pingNew ? pingNewHook(togglApi, logger) : undefined,
-      identify: (observed) => planIdentity({ ...observed, keyFor: () => planKey as Uint8Array }),
+      identify: (observed) => {
+        identity = planIdentity({ ...observed, keyFor: () => planKey as Uint8Array });
+        return identity;
+      },
+      check: reviewed ? reviewedPlanCheck({ desired, saved, expectedHash: opts.expectPlanHash }) : undefined,
     });
     io.stdout.write(render(result, opts.output, useColor(io)));
+    if (opts.outFile !== undefined) {
+      try {
+        await writeSavedPlan({ file: opts.outFile, result, identity, desired, paths, now: new Date() });
+        io.stderr.write(
+          `Saved the plan to ${opts.outFile} (plan hash ${result.planHash}); apply exactly it with: sync --plan ${opts.outFile}\n`,
+        );
+      } catch (err) {
+        if (!(err instanceof TwsError)) throw err;
+        io.stderr.write(redact(`error: ${err.message}\n`));
+        return 1;
+      }
+    }
     return exitCodeFor(result, opts.detailedExitcode);
   };
 

@@ -90,3 +90,12 @@ export function parseHttpUrl(value: string): string {
   }
   return value.replace(/\/+$/, '');
 }
+
+/** A plan hash as printed by `plan` (64 hex digits); case and surrounding space are forgiven. */
+export function parsePlanHash(value: string): string {
+  const v = value.trim().toLowerCase();
+  if (!/^[0-9a-f]{64}$/.test(v)) {
+    throw new InvalidArgumentError('expected the 64-hex-digit plan hash printed by plan (Plan hash: ...).');
+  }
+  return v;
+}

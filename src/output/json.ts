@@ -20,7 +20,8 @@ export interface JsonDocument {
     failed: number;
   };
   /** Workspaces that could not be planned or applied as a whole (list failure, mass-delete guard). */
-  errors: Array<{ workspace_id: number; stage: string; code: string; message: string }>;
+  /** workspace_id is null for a problem of the run as a whole (a plan check). */
+  errors: Array<{ workspace_id: number | null; stage: string; code: string; message: string }>;
 }
 
 export interface JsonChange {
@@ -56,7 +57,7 @@ export function toJsonDocument(result: ReconcileResult): JsonDocument {
       failed: s.failed,
     },
     errors: result.failures.map((f) => ({
-      workspace_id: f.workspace_id,
+      workspace_id: f.workspace_id > 0 ? f.workspace_id : null,
       stage: f.stage,
       code: f.error.code,
       message: redact(f.error.message),

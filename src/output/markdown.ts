@@ -24,7 +24,8 @@ export function renderMarkdown(result: ReconcileResult): string {
     out.push('');
   }
   for (const f of result.failures) {
-    out.push(`> **Error** (workspace ${f.workspace_id}, ${f.stage}): ${text(f.error.message)}`, '');
+    const where = f.workspace_id > 0 ? `workspace ${f.workspace_id}, ${f.stage}` : f.stage;
+    out.push(`> **Error** (${where}): ${text(f.error.message)}`, '');
   }
   out.push(`**${planLine(s)}**`);
   if (!result.dryRun && result.outcomes.length > 0) {

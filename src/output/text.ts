@@ -46,7 +46,9 @@ export function renderText(result: ReconcileResult, opts: TextOptions): string {
 
   if (result.outcomes.length > 0) out.push('');
   for (const f of result.failures) {
-    out.push(`${paint('red', 'Error:')} workspace ${f.workspace_id}: ${multiLine(f.error.message)}`);
+    // Workspace 0 is the run as a whole (a plan check); its message names the workspaces itself.
+    const where = f.workspace_id > 0 && f.stage !== 'plan' ? `workspace ${f.workspace_id}: ` : '';
+    out.push(`${paint('red', 'Error:')} ${where}${multiLine(f.error.message)}`);
   }
   if (result.failures.length > 0) out.push('');
 

@@ -6,6 +6,8 @@ import {
   parseHttpUrl,
   parseLogLevel,
   parseOutputFormat,
+  parsePlanHash,
+  parsePositiveDuration,
 } from '../options.js';
 
 interface SyncFlags {
@@ -17,6 +19,10 @@ interface SyncFlags {
   logLevel?: LogLevel;
   watch?: boolean;
   pingNew?: boolean;
+  out?: string;
+  plan?: string;
+  expectPlanHash?: string;
+  maxPlanAge?: number;
 }
 
 /** The options `sync` and `plan` share. */
@@ -60,6 +66,10 @@ export const registerSync: RegisterCommand = (program, setExit) => {
         logLevel: flags.logLevel ?? (flags.watch ? 'info' : 'warn'),
         watch: flags.watch === true,
         pingNew: flags.pingNew === true,
+        outFile: flags.out,
+        planFile: flags.plan,
+        expectPlanHash: flags.expectPlanHash,
+        maxPlanAgeMs: flags.maxPlanAge,
       }),
     );
   };
@@ -68,10 +78,27 @@ export const registerSync: RegisterCommand = (program, setExit) => {
     program
       .command('sync')
       .description('make the live subscriptions match the files: list, plan, apply')
-      .option('--dry-run', 'plan only: show what would change and change nothing'),
+      .option('--dry-run', 'plan only: show what would change and change nothing')
+      .option(
+        '--plan <file>',
+        'apply exactly the plan saved by plan --out, or refuse naming what changed since (docs/ci.md)',
+      )
+      .option(
+        '--expect-plan-hash <hash>',
+        'apply only if the plan made now has this hash (from a reviewed plan), else refuse',
+        parsePlanHash,
+      )
+      .option(
+        '--max-plan-age <duration>',
+        'refuse a --plan file older than this (default: 24h)',
+        parsePositiveDuration,
+      ),
   ).action((paths: string[], flags: SyncFlags) => run(paths, flags, flags.dryRun === true));
 
   common(
-    program.command('plan').description('show what sync would change, and change nothing (sync --dry-run)'),
+    program
+      .command('plan')
+      .description('show what sync would change, and change nothing (sync --dry-run)')
+      .option('--out <file>', 'also save the plan for review and for sync --plan (docs/ci.md)'),
   ).action((paths: string[], flags: SyncFlags) => run(paths, flags, true));
 };
