@@ -18,6 +18,7 @@ const path = (rel) => fileURLToPath(new URL(rel, root));
 const schemaPath = path('schemas/subscriptions.schema.json');
 const typesPath = path('src/generated/schema-types.ts');
 const validatorPath = path('src/generated/schema-validator.ts');
+const eventFiltersPath = path('src/generated/event-filters.ts');
 
 /** The options src/config/schema.ts documents; errors are verbose because the messages quote values. */
 export const AJV_OPTIONS = { allErrors: true, verbose: true, strict: true };
@@ -72,6 +73,30 @@ function runtimeImports(code) {
   return { imports: [...names].map(([spec, name]) => `import ${name} from '${spec}.js';`), code: rewritten };
 }
 
+/**
+ * The event filters the schema accepts (its entity and action enums, less the `*` wildcard): the built-in
+ * catalogue that spares a GET /event_filters for every filter in it (src/plan/catalog.ts).
+ */
+function generateEventFilters(schema) {
+  const filter = schema.$defs?.eventFilter?.properties ?? {};
+  const values = (p) => (filter[p]?.enum ?? []).filter((v) => v !== '*');
+  const entities = values('entity');
+  const actions = values('action');
+  if (entities.length === 0 || actions.length === 0)
+    throw new Error('schema: eventFilter entity/action enums not found');
+  const source = [
+    BANNER,
+    '',
+    "/** Entities a declared event filter may name (the schema's enum, without `*`). */",
+    `export const SCHEMA_ENTITIES: readonly string[] = ${JSON.stringify(entities)};`,
+    '',
+    "/** Actions a declared event filter may name, for every entity (the schema's enum, without `*`). */",
+    `export const SCHEMA_ACTIONS: readonly string[] = ${JSON.stringify(actions)};`,
+    '',
+  ].join('\n');
+  return format(source, eventFiltersPath);
+}
+
 function format(source, file) {
   const biome = path('node_modules/@biomejs/biome/bin/biome');
   return execFileSync(process.execPath, [biome, 'format', `--stdin-file-path=${file}`], {
@@ -85,6 +110,7 @@ const schema = JSON.parse(await readFile(schemaPath, 'utf8'));
 const outputs = [
   [typesPath, await generateTypes(schema)],
   [validatorPath, generateValidator(schema)],
+  [eventFiltersPath, generateEventFilters(schema)],
 ];
 if (process.argv.includes('--check')) {
   for (const [file, generated] of outputs) {

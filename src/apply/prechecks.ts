@@ -1,7 +1,7 @@
 import type { DesiredState } from '../config/types.js';
 import { ConfigError, type TwsError } from '../errors.js';
-import { catalogViolations } from '../plan/catalog.js';
-import { limitViolations } from '../plan/limits.js';
+import { catalogViolations, inBuiltinCatalog } from '../plan/catalog.js';
+import { growsLimitedQuantity, limitViolations } from '../plan/limits.js';
 import type { WorkspacePlan } from '../plan/types.js';
 import type { EventFilterCatalog, Subscription, TogglApi, WorkspaceLimits } from '../toggl/types.js';
 import { redact } from '../util/redact.js';
@@ -13,9 +13,14 @@ import type { WorkspaceFailure } from './types.js';
  * supported event filters (GET /event_filters). A plan the API would refuse half-way fails as a whole,
  * before any mutating call, in dry runs too (so CI catches it on the pull request).
  *
- * - Only plans with changes are checked, so a converged run still makes exactly one GET per workspace.
- * - Limits are read only for workspaces whose plan sends filters or enables something; the catalog only
- *   when some plan sends filters. Free plans have 30 requests per hour: every call counts.
+ * Quota-frugal (docs/limits-and-budgets.md, "API quota"): a pre-check request is made only when its
+ * answer can change the outcome, because Free plans have 30 requests per hour shared by every user of
+ * the token.
+ * - GET /limits/{ws} only when the plan grows a limited quantity beyond what is live: more enabled
+ *   subscriptions, or more filters on one subscription than any live one carries. A converged run, a
+ *   plan that only deletes, disables, renames URLs or changes secrets reads nothing.
+ * - GET /event_filters only when a filter being sent is outside the built-in catalogue (the schema's
+ *   entities and actions, which the loader already enforces): in practice never.
  * - These endpoints are optional pre-checks: when one fails (a 404 on an API without it, a 5xx), the
  *   check is skipped with a warning. It never blocks a sync, and it never causes a delete either: a
  *   failed check only ever removes calls from a run, never adds one.
@@ -52,34 +57,35 @@ export type Preflight = (wp: WorkspacePlan, live: readonly Subscription[]) => Pr
 export function limitsPreflight(opts: PreflightOptions): Preflight {
   const { api, desired, logger, cache } = opts;
   let catalog: Promise<EventFilterCatalog | undefined> | undefined;
+  const byId = new Map(desired.workspaces.map((d) => [d.workspace_id, d]));
   return async (wp, live) => {
     const ws = wp.workspace_id;
     const failures: WorkspaceFailure[] = [];
     const sent = wp.changes.filter((c) => c.action === 'create' || c.action === 'update');
-    const enables = wp.changes.some((c) => c.action === 'patch' && c.enabled);
-    const declared = desired.workspaces.find((d) => d.workspace_id === ws);
+    const declared = byId.get(ws);
 
-    if (sent.length > 0 && declared) {
+    const outsideCatalog = new Set(
+      sent.filter((c) => !c.body.event_filters.every(inBuiltinCatalog)).map((c) => c.description),
+    );
+    if (outsideCatalog.size > 0 && declared) {
       catalog ??= readCatalog(api, logger, cache);
       const known = await catalog;
       if (known) {
-        const issues = catalogViolations(declared, known, new Set(sent.map((c) => c.description)));
+        const issues = catalogViolations(declared, known, outsideCatalog);
         if (issues.length > 0)
           failures.push({ workspace_id: ws, stage: 'limit', error: new ConfigError(issues) });
       }
     }
-    if (sent.length > 0 || enables) {
+    // The API counts enabled subscriptions per user; we cannot see whose token this is, so only the
+    // subscriptions this run manages (declared or being deleted) are counted. Undercounting at worst
+    // lets the API refuse one change; overcounting would block every run of a shared workspace.
+    const deleting = new Set(wp.changes.flatMap((c) => (c.action === 'delete' ? [c.subscription_id] : [])));
+    const managed = live.filter(
+      (s) => deleting.has(s.subscription_id) || declared?.subscriptions.has(s.description) === true,
+    );
+    if (growsLimitedQuantity(wp, managed, live)) {
       const limits = await readLimits(api, ws, logger, cache);
       if (limits) {
-        // The API counts enabled subscriptions per user; we cannot see whose token this is, so only the
-        // subscriptions this run manages (declared or being deleted) are counted. Undercounting at worst
-        // lets the API refuse one change; overcounting would block every run of a shared workspace.
-        const deleting = new Set(
-          wp.changes.flatMap((c) => (c.action === 'delete' ? [c.subscription_id] : [])),
-        );
-        const managed = live.filter(
-          (s) => deleting.has(s.subscription_id) || declared?.subscriptions.has(s.description) === true,
-        );
         for (const error of limitViolations(wp, managed, limits))
           failures.push({ workspace_id: ws, stage: 'limit', error });
       }

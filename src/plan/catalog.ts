@@ -1,6 +1,22 @@
 import type { DesiredWorkspace } from '../config/types.js';
 import type { ConfigIssue } from '../errors.js';
+import { SCHEMA_ACTIONS, SCHEMA_ENTITIES } from '../generated/event-filters.js';
 import type { EventFilterCatalog } from '../toggl/types.js';
+
+const BUILTIN_ENTITIES = new Set(SCHEMA_ENTITIES);
+const BUILTIN_ACTIONS = new Set(SCHEMA_ACTIONS);
+
+/**
+ * Whether a filter is in the built-in catalogue: the entities and actions the schema enumerates, which
+ * the loader already enforces. GET /event_filters (one request of a quota as small as 30 an hour) is
+ * read only for a filter outside it, which only a loosened schema or a hand-built state can declare.
+ */
+export function inBuiltinCatalog(filter: { entity: string; action: string }): boolean {
+  return (
+    (filter.entity === '*' || BUILTIN_ENTITIES.has(filter.entity)) &&
+    (filter.action === '*' || BUILTIN_ACTIONS.has(filter.action))
+  );
+}
 
 /**
  * Checks declared event filters against the API's own list (GET /event_filters), so a typo the schema's

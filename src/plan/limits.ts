@@ -62,6 +62,28 @@ export function limitViolations(
   return errors;
 }
 
+/**
+ * Whether the plan grows a quantity the API limits beyond what is already live: more enabled
+ * subscriptions than `managed` has now (what limitViolations counts), or a subscription sent with more
+ * distinct filters than any live subscription of the workspace carries (the API accepted those, so the
+ * limit is at least that). When it does not, no limit can be newly exceeded and GET /limits is not
+ * worth a request. `live` is the workspace's whole list; `managed` the part this run answers for.
+ */
+export function growsLimitedQuantity(
+  wp: WorkspacePlan,
+  managed: readonly Subscription[],
+  live: readonly Subscription[],
+): boolean {
+  if (enabledAfter(wp, managed).length > managed.filter((s) => s.enabled).length) return true;
+  let liveMost = 0;
+  for (const s of live) liveMost = Math.max(liveMost, new Set(s.event_filters.map(filterKey)).size);
+  return wp.changes.some(
+    (c) =>
+      (c.action === 'create' || c.action === 'update') &&
+      new Set(c.body.event_filters.map(filterKey)).size > liveMost,
+  );
+}
+
 /** Descriptions of the subscriptions that would be enabled once the plan is applied, sorted. */
 export function enabledAfter(wp: WorkspacePlan, live: readonly Subscription[]): string[] {
   const state = new Map<number, { description: string; enabled: boolean }>();

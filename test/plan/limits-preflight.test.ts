@@ -65,7 +65,8 @@ describe('limitsPreflight in reconcile', () => {
       );
       // Workspace 43 is under its limit and proceeds (unless dry run); 42 gets no mutating call.
       expect(api.mutations().map((c) => c.workspaceId)).toEqual(dryRun ? [] : [43]);
-      expect(api.reads).toEqual(['event_filters', `limits/${WS}`, 'limits/43']);
+      // Both plans grow the enabled count; every filter is in the schema's catalogue: no /event_filters.
+      expect(api.reads).toEqual([`limits/${WS}`, 'limits/43']);
     }
   });
 
@@ -123,7 +124,13 @@ describe('limitsPreflight in reconcile', () => {
       status: 404,
       apiMessage: '404 page not found',
     });
-    const desired = desiredState([{ workspace_id: WS, subscriptions: [{ description: 'A' }] }]);
+    // An entity outside the schema's catalogue (a hand-built state) is what makes /event_filters worth a request.
+    const desired = desiredState([
+      {
+        workspace_id: WS,
+        subscriptions: [{ description: 'A', event_filters: [{ entity: 'invoice', action: '*' }] }],
+      },
+    ]);
     const log = logger();
     const result = await reconcile({
       desired,
@@ -168,7 +175,12 @@ describe('limitsPreflight in reconcile', () => {
     const cache = createPrecheckCache(60_000, () => now);
     const api = new Api([WS]);
     const desired = desiredState([
-      { workspace_id: WS, subscriptions: [{ description: 'A', enabled: true }] },
+      {
+        workspace_id: WS,
+        subscriptions: [
+          { description: 'A', enabled: true, event_filters: [{ entity: 'invoice', action: '*' }] },
+        ],
+      },
     ]);
     for (const t of [0, 30_000, 61_000]) {
       now = t;
@@ -181,6 +193,91 @@ describe('limitsPreflight in reconcile', () => {
       });
     }
     expect(api.reads).toEqual(['event_filters', `limits/${WS}`, 'event_filters', `limits/${WS}`]);
+  });
+
+  it('reads /limits only for a plan that grows the enabled count or the filters per subscription', async () => {
+    const cases: Array<{
+      name: string;
+      reads: string[];
+      setup: (api: Api) => ReturnType<typeof desiredState>;
+    }> = [
+      {
+        name: 'URL and secret updates, same filter count',
+        reads: [],
+        setup: (api) => {
+          api.seed(WS, { description: 'A', url_callback: 'https://hooks.example.com/old' });
+          return desiredState([
+            {
+              workspace_id: WS,
+              subscriptions: [{ description: 'A', url_callback: 'https://hooks.example.com/new' }],
+            },
+          ]);
+        },
+      },
+      {
+        name: 'one create replacing one delete (the enabled count stays)',
+        reads: [],
+        setup: (api) => {
+          api.seed(WS, { description: 'old' });
+          api.seed(WS, { description: 'keep' });
+          return desiredState([
+            { workspace_id: WS, subscriptions: [{ description: 'keep' }, { description: 'new' }] },
+          ]);
+        },
+      },
+      {
+        name: 'one more enabled subscription',
+        reads: [`limits/${WS}`],
+        setup: (api) => {
+          api.seed(WS, { description: 'keep' });
+          return desiredState([
+            { workspace_id: WS, subscriptions: [{ description: 'keep' }, { description: 'new' }] },
+          ]);
+        },
+      },
+      {
+        name: 're-enabling a disabled subscription',
+        reads: [`limits/${WS}`],
+        setup: (api) => {
+          api.seed(WS, { description: 'off', enabled: false });
+          return desiredState([{ workspace_id: WS, subscriptions: [{ description: 'off', enabled: true }] }]);
+        },
+      },
+      {
+        name: 'more filters on one subscription than any live one carries',
+        reads: [`limits/${WS}`],
+        setup: (api) => {
+          api.seed(WS, { description: 'A' });
+          return desiredState([
+            {
+              workspace_id: WS,
+              subscriptions: [
+                {
+                  description: 'A',
+                  event_filters: [
+                    { entity: 'project', action: 'created' },
+                    { entity: 'tag', action: 'created' },
+                  ],
+                },
+              ],
+            },
+          ]);
+        },
+      },
+    ];
+    for (const c of cases) {
+      const api = new Api([WS]);
+      const desired = c.setup(api);
+      const result = await reconcile({
+        desired,
+        api,
+        dryRun: true,
+        allowMassDelete: true,
+        preflight: limitsPreflight({ api, desired }),
+      });
+      expect(result.plan.workspaces[0]?.changes.length, c.name).toBeGreaterThan(0);
+      expect(api.reads, c.name).toEqual(c.reads);
+    }
   });
 });
 
