@@ -3,6 +3,7 @@ import { TokenError, TwsError } from '../errors.js';
 import { registerSecret } from '../util/redact.js';
 import { HOUR, MINUTE } from '../util/timers.js';
 import { USER_AGENT } from '../version.js';
+import { proxyFor } from './proxy.js';
 
 export const DEFAULT_API_URL = 'https://api.track.toggl.com/webhooks/api/v1';
 
@@ -25,6 +26,8 @@ export interface ClientConfig {
   /** Longest single quota wait in `wait` mode. */
   maxQuotaWaitMs: number;
   userAgent: string;
+  /** Outbound proxy for the API URL (HTTPS_PROXY / HTTP_PROXY / NO_PROXY, src/toggl/proxy.ts); may hold credentials. */
+  proxy?: URL | undefined;
 }
 
 /**
@@ -55,7 +58,8 @@ export function clientConfigFromEnv(
     maxQuotaWaitMs: 3_600_000,
     userAgent: USER_AGENT,
   };
-  return { ...config, ...stripUndefined(overrides), token, apiUrl: config.apiUrl };
+  const merged = { ...config, ...stripUndefined(overrides), token, apiUrl: config.apiUrl };
+  return { ...merged, proxy: overrides.proxy ?? proxyFor(merged.apiUrl, env) };
 }
 
 /**

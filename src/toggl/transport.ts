@@ -1,12 +1,13 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import got, { type Method } from 'got';
+import got, { type Agents, type Method } from 'got';
 import type { ClientConfig } from './config.js';
+import { proxyAgents } from './proxy.js';
 import { Spacer } from './spacer.js';
 
 /** The settings the transport reads, all from `ClientConfig` (src/toggl/config.ts). */
 export type TransportSettings = Pick<
   ClientConfig,
-  'apiUrl' | 'token' | 'userAgent' | 'timeoutMs' | 'requestSpacingMs'
+  'apiUrl' | 'token' | 'userAgent' | 'timeoutMs' | 'requestSpacingMs' | 'proxy'
 >;
 
 /** An HTTP answer, whatever its status. */
@@ -37,10 +38,13 @@ export interface NoAnswer {
 export class Transport {
   private readonly spacer: Spacer;
   private readonly authorization: string;
+  /** Proxy agents when HTTPS_PROXY & co. apply to the API URL; undefined = direct connections. */
+  private readonly agent: Agents | undefined;
 
   constructor(private readonly settings: TransportSettings) {
     this.spacer = new Spacer(settings.requestSpacingMs);
     this.authorization = `Basic ${basicCredentials(settings.token)}`;
+    this.agent = settings.proxy ? proxyAgents(settings.proxy) : undefined;
   }
 
   /**
@@ -63,6 +67,7 @@ export class Transport {
           accept: 'application/json',
         },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        ...(this.agent ? { agent: this.agent } : {}),
         throwHttpErrors: false,
         followRedirect: false,
         retry: { limit: 0 },
