@@ -38,7 +38,7 @@ export async function benchCalls(log) {
       const library = async () => {
         const emu = shared ?? (await fresh());
         const env = { TOGGL_API_URL: emu.url, TOGGL_API_TOKEN: TOKEN, TOGGL_REQUEST_SPACING_MS: '0' };
-        // As `sync` wires it (src/apply/run-sync.ts): the client, reconcile and the limits pre-check.
+        // As `sync` wires it (src/commands/sync.ts): the client, reconcile and the limits pre-check.
         const api = new TogglClient(clientConfigFromEnv(env));
         emu.resetCalls();
         const t0 = nowMs();

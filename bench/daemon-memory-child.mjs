@@ -1,6 +1,6 @@
 // Runs the real daemon (runDaemon: loader, client, reconcile, metrics, probe server, watcher) in this
 // process, forked by bench/memory.mjs with --expose-gc, and answers memory samples over IPC.
-const { runDaemon } = await import(new URL('../.tmp/lib/daemon/run.js', import.meta.url).href);
+const { runDaemon } = await import(new URL('../.tmp/lib/commands/daemon.js', import.meta.url).href);
 
 const [dir, port] = process.argv.slice(2);
 

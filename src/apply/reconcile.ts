@@ -5,7 +5,7 @@ import { differences, massDeleteViolation, planAll } from '../plan/plan.js';
 import type { Change, CreateChange, Plan, WorkspacePlan } from '../plan/types.js';
 import type { Subscription, SubscriptionInput, TogglApi } from '../toggl/types.js';
 import { redact, registerSecret } from '../util/redact.js';
-import type { ChangeOutcome, ReconcileResult, WorkspaceFailure } from './types.js';
+import type { ChangeOutcome, ReconcileResult, RunSettings, WorkspaceFailure } from './types.js';
 
 /** The few pino methods reconcile uses; a pino logger (src/log/logger.ts) satisfies it. */
 export interface ReconcileLogger {
@@ -15,13 +15,9 @@ export interface ReconcileLogger {
   error(obj: object, msg: string): void;
 }
 
-export interface ReconcileOptions {
+export interface ReconcileOptions extends RunSettings {
   desired: DesiredState;
   api: TogglApi;
-  /** Plan only: list each workspace, make no other call. */
-  dryRun: boolean;
-  /** Lets a plan through that the mass-delete guard would refuse. */
-  allowMassDelete: boolean;
   logger?: ReconcileLogger | undefined;
   /** Aborting stops before the next call; the call in flight finishes and is recorded. */
   signal?: AbortSignal | undefined;

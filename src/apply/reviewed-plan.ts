@@ -1,7 +1,6 @@
 import { open, rename, rm, writeFile } from 'node:fs/promises';
 import type { DesiredState } from '../config/types.js';
 import { PlanError } from '../errors.js';
-import { renderJson } from '../output/json.js';
 import type { PlanIdentity } from '../plan/identity.js';
 import {
   buildSavedPlan,
@@ -111,6 +110,8 @@ export async function writeSavedPlan(opts: {
   desired: DesiredState;
   paths: string[];
   now: Date;
+  /** The JSON output as printed (the command renders it): already free of secrets and URL credentials. */
+  review: unknown;
 }): Promise<void> {
   if (!opts.identity) throw new PlanError('no plan hash could be computed; the plan was not saved');
   if (opts.result.failures.length > 0) {
@@ -122,8 +123,7 @@ export async function writeSavedPlan(opts: {
     createdAt: opts.now,
     createdBy: `toggl-webhooks-sync ${VERSION}`,
     paths: opts.paths,
-    // The JSON output as printed: already free of secrets and URL credentials.
-    review: JSON.parse(renderJson(opts.result)),
+    review: opts.review,
     desired: opts.desired,
   });
   const tmp = `${opts.file}.${process.pid}.tmp`;

@@ -2,6 +2,18 @@ import type { ApiError, TwsError } from '../errors.js';
 import type { Change, Plan } from '../plan/types.js';
 import type { Subscription } from '../toggl/types.js';
 
+/**
+ * The settings of one run, owned in one place (as gitops-engine's sync context owns its options): a
+ * command builds this once from its flags and every layer below (daemon loop, reconcile, outputs)
+ * reads the same object.
+ */
+export interface RunSettings {
+  /** Plan only: list each workspace, make no other call. */
+  dryRun: boolean;
+  /** Lets a plan through that the mass-delete guard would refuse (docs/plan-rules.md). */
+  allowMassDelete: boolean;
+}
+
 export type ChangeStatus = 'planned' | 'applied' | 'failed';
 
 export interface ChangeOutcome {

@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from 'commander';
+import { OUTPUT_FORMATS, type OutputFormat } from '../output/formats.js';
 import { DAY, formatDuration, SECOND } from '../util/timers.js';
 
 /**
@@ -6,8 +7,7 @@ import { DAY, formatDuration, SECOND } from '../util/timers.js';
  * ends as `error: option '--output <format>' argument 'yaml' is invalid. ...` with exit code 1.
  */
 
-export const OUTPUT_FORMATS = ['text', 'json', 'markdown'] as const;
-export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+export type { OutputFormat };
 
 export function parseOutputFormat(value: string): OutputFormat {
   const v = value.trim().toLowerCase();

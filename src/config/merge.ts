@@ -1,5 +1,5 @@
 import type { ConfigIssue, SourcePosition } from '../errors.js';
-import { compileIgnore } from '../plan/ignore.js';
+import { compileIgnore } from './ignore.js';
 import { quote } from './messages.js';
 import type { DesiredSubscription, DesiredWorkspace } from './types.js';
 

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { succeeded, summarize } from '../apply/summary.js';
-import type { ReconcileResult } from '../apply/types.js';
+import type { ReconcileResult, RunSettings } from '../apply/types.js';
 import type { DesiredState } from '../config/types.js';
 import { ConfigError, type ErrorCode, formatIssue, TwsError } from '../errors.js';
 import type { MetricsRecorder } from '../metrics/record.js';
@@ -20,13 +20,13 @@ export interface DaemonLogger {
 }
 
 /** What one reconcile needs besides the desired state; the CLI binds the API client here. */
-export type ReconcileFn = (args: {
-  desired: DesiredState;
-  dryRun: boolean;
-  allowMassDelete: boolean;
-  signal: AbortSignal;
-  logger: DaemonLogger;
-}) => Promise<ReconcileResult>;
+export type ReconcileFn = (
+  args: RunSettings & {
+    desired: DesiredState;
+    signal: AbortSignal;
+    logger: DaemonLogger;
+  },
+) => Promise<ReconcileResult>;
 
 /** Timers, injectable so tests can drive the schedule. */
 export interface DaemonClock {
@@ -37,13 +37,12 @@ export interface DaemonClock {
 
 export type TriggerReason = 'start' | 'interval' | 'change' | 'retry';
 
-export interface DaemonOptions {
+/** The run settings (dry run, mass-delete guard) hold for every reconcile of the daemon's life. */
+export interface DaemonOptions extends RunSettings {
   paths: string[];
   intervalMs: number;
   /** Each wait is the interval times a random factor in [1 - jitter, 1 + jitter]. Default 0.1. */
   jitter?: number;
-  dryRun: boolean;
-  allowMassDelete: boolean;
   logger: DaemonLogger;
   metrics: MetricsRecorder;
   /** Loads and validates the input files; throws ConfigError for invalid ones. */
@@ -109,6 +108,7 @@ const systemClock: DaemonClock = {
  */
 export class Daemon {
   private readonly opts: DaemonOptions;
+  private readonly settings: RunSettings;
   private readonly clock: DaemonClock;
   private readonly random: () => number;
   private readonly flight: SingleFlight<TriggerReason>;
@@ -125,6 +125,7 @@ export class Daemon {
 
   constructor(opts: DaemonOptions) {
     this.opts = opts;
+    this.settings = { dryRun: opts.dryRun, allowMassDelete: opts.allowMassDelete };
     this.clock = opts.clock ?? systemClock;
     this.random = opts.random ?? Math.random;
     this.flight = new SingleFlight<TriggerReason>(
@@ -230,7 +231,7 @@ export class Daemon {
     const metrics = this.opts.metrics;
     const started = this.clock.now();
     const report: CycleReport = { id, reason, configValid: false, usedLastGood: false, success: false };
-    log.info({ trigger: reason, dry_run: this.opts.dryRun }, 'reconcile started');
+    log.info({ trigger: reason, dry_run: this.settings.dryRun }, 'reconcile started');
 
     let desired: DesiredState | undefined;
     try {
@@ -252,9 +253,8 @@ export class Daemon {
     if (desired && !this.abort.signal.aborted) {
       try {
         const result = await this.opts.reconcile({
+          ...this.settings,
           desired,
-          dryRun: this.opts.dryRun,
-          allowMassDelete: this.opts.allowMassDelete,
           signal: this.abort.signal,
           logger: log,
         });

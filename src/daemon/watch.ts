@@ -23,8 +23,8 @@ export interface RunWatchOptions {
    */
   runOnce: (signal: AbortSignal) => Promise<void>;
   logger: WatchLogger;
-  /** Ends the watch. Without it, SIGINT and SIGTERM do (and the promise resolves: exit code 0). */
-  signal?: AbortSignal;
+  /** Ends the watch (the command's stop-signal policy aborts it; src/commands/shell.ts). */
+  signal: AbortSignal;
   /** Where thrown errors are printed; default stderr. */
   printError?: (text: string) => void;
   /** For tests: the loader's file listing and the watcher's poll backstop (see watchInputs). */
@@ -39,35 +39,20 @@ export interface RunWatchOptions {
  */
 export async function runWatch(opts: RunWatchOptions): Promise<void> {
   const { logger } = opts;
-  if (opts.signal?.aborted) return;
+  if (opts.signal.aborted) return;
   const print = opts.printError ?? ((text: string) => process.stderr.write(text));
-  const stop = new AbortController();
-  const cleanups: Array<() => void> = [];
-  if (opts.signal) {
-    const onAbort = () => stop.abort();
-    opts.signal.addEventListener('abort', onAbort, { once: true });
-    cleanups.push(() => opts.signal?.removeEventListener('abort', onAbort));
-  } else {
-    const onSignal = (sig: NodeJS.Signals) => {
-      logger.info({ signal: sig }, 'stopping: the sync in flight finishes its current call');
-      stop.abort();
-    };
-    for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-      process.on(sig, onSignal);
-      cleanups.push(() => process.off(sig, onSignal));
-    }
-  }
+  const stop = opts.signal;
 
   const flight = new SingleFlight<'start' | 'change'>(
     async (reason) => {
-      if (stop.signal.aborted) return;
+      if (stop.aborted) return;
       if (reason === 'change') logger.info({}, 'input changed; syncing');
       try {
-        await opts.runOnce(stop.signal);
+        await opts.runOnce(stop);
       } catch (err) {
         print(`${redact(formatError(err))}\n`);
       }
-      if (!stop.signal.aborted) logger.info({ paths: opts.paths }, 'watching for changes (Ctrl-C to stop)');
+      if (!stop.aborted) logger.info({ paths: opts.paths }, 'watching for changes (Ctrl-C to stop)');
     },
     (err) => print(`${redact(formatError(err))}\n`),
   );
@@ -82,15 +67,14 @@ export async function runWatch(opts: RunWatchOptions): Promise<void> {
   });
   try {
     await watcher.ready;
-    if (!stop.signal.aborted) flight.trigger('start');
+    if (!stop.aborted) flight.trigger('start');
     await new Promise<void>((resolve) => {
-      if (stop.signal.aborted) resolve();
-      else stop.signal.addEventListener('abort', () => resolve(), { once: true });
+      if (stop.aborted) resolve();
+      else stop.addEventListener('abort', () => resolve(), { once: true });
     });
   } finally {
     await flight.stop();
     await watcher.close();
-    for (const c of cleanups) c();
   }
 }
 

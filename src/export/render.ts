@@ -1,10 +1,9 @@
 import { Document, Scalar, type YAMLMap, type YAMLSeq } from 'yaml';
 import { escapeVariables } from '../config/expand.js';
-import { compareText } from '../plan/limits.js';
 import type { ApiEventFilter, Subscription } from '../toggl/types.js';
 import { redactUrl } from '../util/redact.js';
+import { compareText, quote } from '../util/text.js';
 import { VERSION } from '../version.js';
-import { quote } from './quote.js';
 import { SecretNames } from './varnames.js';
 
 /**

@@ -1,5 +1,6 @@
 import { LimitError, type SourcePosition } from '../errors.js';
 import type { Subscription, WorkspaceLimits } from '../toggl/types.js';
+import { compareText } from '../util/text.js';
 import { filterKey } from './filters.js';
 import type { WorkspacePlan } from './types.js';
 
@@ -125,9 +126,4 @@ function nameList(names: readonly string[]): string {
   const shown = names.slice(0, MAX_NAMES).map((n) => JSON.stringify(n));
   const rest = names.length - shown.length;
   return rest > 0 ? `${shown.join(', ')} and ${rest} more` : shown.join(', ');
-}
-
-/** Code-point order: the same on every machine and locale. */
-export function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

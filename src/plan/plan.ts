@@ -1,8 +1,8 @@
+import { compileIgnore } from '../config/ignore.js';
 import type { DesiredState, DesiredSubscription, DesiredWorkspace } from '../config/types.js';
 import { GuardError } from '../errors.js';
 import type { Subscription, SubscriptionInput } from '../toggl/types.js';
 import { diffFilters, sameFilters } from './filters.js';
-import { compileIgnore } from './ignore.js';
 import type { Change, ChangeDiff, Plan, WorkspacePlan } from './types.js';
 
 /**

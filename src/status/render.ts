@@ -1,4 +1,4 @@
-import { quote } from '../export/quote.js';
+import { quote } from '../util/text.js';
 import {
   isPending,
   isUnhealthy,

@@ -1,11 +1,11 @@
+import { compileIgnore } from '../config/ignore.js';
 import type { DesiredState, DesiredWorkspace } from '../config/types.js';
 import { TwsError } from '../errors.js';
-import { compileIgnore } from '../plan/ignore.js';
-import { compareText } from '../plan/limits.js';
 import { differences, planWorkspace } from '../plan/plan.js';
 import type { Change } from '../plan/types.js';
 import type { Subscription, TogglApi } from '../toggl/types.js';
 import { redact } from '../util/redact.js';
+import { compareText } from '../util/text.js';
 
 /**
  * `status`: what each declared workspace looks like live, subscription by subscription: in sync or the

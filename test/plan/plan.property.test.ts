@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { compileIgnore } from '../../src/config/ignore.js';
 import type { DesiredState, DesiredSubscription, DesiredWorkspace } from '../../src/config/types.js';
 import { filterKey } from '../../src/plan/filters.js';
-import { compileIgnore } from '../../src/plan/ignore.js';
 import { planAll } from '../../src/plan/plan.js';
 import type { Subscription } from '../../src/toggl/types.js';
 import { applyPlanToLive } from './simulate.js';

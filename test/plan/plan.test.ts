@@ -199,7 +199,7 @@ describe('massDeleteViolation', () => {
 
 describe('review fixes', () => {
   it('ignore globs match any text: slashes, dot segments, newlines, ? on any character', async () => {
-    const { compileIgnore } = await import('../../src/plan/ignore.js');
+    const { compileIgnore } = await import('../../src/config/ignore.js');
     const m = compileIgnore(['Zapier*', 'Hook?CRM', 'team-[ab]-*', 'x[!0-9]']);
     for (const d of [
       'Zapier/CRM',

@@ -46,7 +46,7 @@ export const registerDaemon: RegisterCommand = (program, setExit) => {
     )
     .option('--no-watch', 'do not watch the files: reconcile only at start and every interval')
     .action(async (paths: string[], flags: DaemonFlags) => {
-      const { runDaemon } = await import('../../daemon/run.js');
+      const { runDaemon } = await import('../../commands/daemon.js');
       setExit(
         await runDaemon({
           paths,

@@ -42,7 +42,7 @@ export const registerEmulator: RegisterCommand = (program, setExit) => {
     .option('--no-callback-check', 'do not call url_callback on create, URL change, enable and ping')
     .option('--quiet', 'do not log each request to stderr')
     .action(async (opts) => {
-      const { runEmulatorCommand } = await import('../../emulator/run.js');
+      const { runEmulatorCommand } = await import('../../commands/emulator.js');
       const code = await runEmulatorCommand(opts, {
         stdout: (line) => process.stdout.write(`${line}\n`),
         stderr: (line) => process.stderr.write(`${line}\n`),

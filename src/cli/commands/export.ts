@@ -34,7 +34,7 @@ export const registerExport: RegisterCommand = (program, setExit) => {
     )
     .option('--log-level <level>', 'trace, debug, info, warn, error or silent (default: warn)', parseLogLevel)
     .action(async (flags: ExportFlags) => {
-      const { runExport } = await import('../../export/run.js');
+      const { runExport } = await import('../../commands/export.js');
       setExit(
         await runExport({
           workspaces: flags.workspace,

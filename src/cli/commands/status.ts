@@ -31,7 +31,7 @@ export const registerStatus: RegisterCommand = (program, setExit) => {
     // Accepted for symmetry with the other commands; status logs nothing of its own.
     .option('--log-level <level>', 'trace, debug, info, warn, error or silent', parseLogLevel)
     .action(async (paths: string[], flags: StatusFlags) => {
-      const { runStatus } = await import('../../status/run.js');
+      const { runStatus } = await import('../../commands/status.js');
       setExit(
         await runStatus({
           paths,

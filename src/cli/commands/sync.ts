@@ -54,7 +54,7 @@ function common(cmd: Command): Command {
 
 export const registerSync: RegisterCommand = (program, setExit) => {
   const run = async (paths: string[], flags: SyncFlags, dryRun: boolean) => {
-    const { runSync } = await import('../../apply/run-sync.js');
+    const { runSync } = await import('../../commands/sync.js');
     setExit(
       await runSync({
         paths,

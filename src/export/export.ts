@@ -7,7 +7,7 @@ import type { Subscription, TogglApi } from '../toggl/types.js';
 import { redact, registerSecret } from '../util/redact.js';
 import { type ExportedWorkspace, renderExport } from './render.js';
 
-/** What `export` was asked to do, already parsed. */
+/** What `export` was asked to do, parsed by src/cli/. */
 export interface ExportOptions {
   workspaces: number[];
   /** `-o FILE`; stdout when absent. */
@@ -18,30 +18,18 @@ export interface ExportOptions {
   logLevel: string;
 }
 
+/** Where the export's YAML, warnings and errors go. */
 export interface ExportIo {
-  env: NodeJS.ProcessEnv;
   stdout: { write(text: string): unknown };
   stderr: { write(text: string): unknown };
 }
 
-const processIo: ExportIo = { env: process.env, stdout: process.stdout, stderr: process.stderr };
-
 /**
- * `export --workspace ID ...`: one GET per workspace, then the YAML on stdout or into `-o FILE`.
- * All or nothing: if any workspace cannot be read, nothing is written and the exit code is 1, so a
- * half export can never be committed and synced (with `prune: true` it would plan deletes).
+ * `export --workspace ID ...` once the client exists: one GET per workspace, then the YAML on stdout or
+ * into `-o FILE`. All or nothing: if any workspace cannot be read, nothing is written and the exit code
+ * is 1, so a half export can never be committed and synced (with `prune: true` it would plan deletes).
  * Warnings (URLs carrying credentials) go to stderr; the YAML is the only thing on stdout.
  */
-export async function runExport(opts: ExportOptions, io: ExportIo = processIo): Promise<number> {
-  const { clientConfigFromEnv } = await import('../toggl/config.js');
-  const { TogglClient } = await import('../toggl/client.js');
-  const overrides: Record<string, unknown> = { quotaMode: 'fail' };
-  if (opts.apiUrl !== undefined) overrides['apiUrl'] = opts.apiUrl;
-  const api = new TogglClient(clientConfigFromEnv(io.env, overrides)) as TogglApi;
-  return exportWith(api, opts, io);
-}
-
-/** The part of `runExport` after the client exists. */
 export async function exportWith(api: TogglApi, opts: ExportOptions, io: ExportIo): Promise<number> {
   const ids = [...new Set(opts.workspaces)];
   const workspaces: ExportedWorkspace[] = [];

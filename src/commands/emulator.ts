@@ -1,7 +1,8 @@
+import { DEFAULTS, startEmulator } from '../emulator/server.js';
+import type { EmulatorOptions, FaultOptions } from '../emulator/types.js';
 import { TwsError } from '../errors.js';
 import { redact } from '../util/redact.js';
-import { DEFAULTS, startEmulator } from './server.js';
-import type { EmulatorOptions, FaultOptions } from './types.js';
+import { EXIT, stopOnSignals } from './shell.js';
 
 export interface EmulatorCommandOptions {
   port: number;
@@ -22,23 +23,12 @@ export interface EmulatorCommandOptions {
 export interface RunIo {
   stdout: (line: string) => void;
   stderr: (line: string) => void;
-  /** Resolves when the process is asked to stop (SIGINT/SIGTERM by default). */
-  stopSignal?: () => Promise<string>;
 }
 
-function waitForSignal(): Promise<string> {
-  return new Promise((resolve) => {
-    const onSignal = (signal: NodeJS.Signals) => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      resolve(signal);
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  });
-}
-
-/** `toggl-webhooks-sync emulator`: serves until SIGINT/SIGTERM, then closes cleanly; returns the exit code. */
+/**
+ * `emulator` (docs/emulator.md): serves until SIGINT/SIGTERM, then closes cleanly; returns the exit
+ * code.
+ */
 export async function runEmulatorCommand(o: EmulatorCommandOptions, io: RunIo): Promise<number> {
   const faults: FaultOptions = {};
   if (o.errorRate !== undefined) faults.errorRate = o.errorRate;
@@ -72,13 +62,14 @@ export async function runEmulatorCommand(o: EmulatorCommandOptions, io: RunIo): 
     throw err;
   }
   // Listening before the URL is printed, so whoever waits for that line can stop us at once.
-  const stopped = (io.stopSignal ?? waitForSignal)();
+  const stop = stopOnSignals();
   // Not redacted on purpose: the emulator's token is a local stand-in and printing it is the point.
   io.stdout(`Toggl Webhooks API v1 emulator listening on ${emu.url}`);
   io.stdout(`TOGGL_API_URL=${emu.url} TOGGL_API_TOKEN=${o.token}`);
   io.stdout(`workspaces: ${options.workspaces?.join(', ')} (Ctrl-C to stop)`);
-  const signal = await stopped;
+  const signal = await stop.stopped;
   await emu.close();
+  stop.dispose();
   io.stderr(`emulator stopped (${signal})`);
-  return 0;
+  return EXIT.ok;
 }

@@ -1,0 +1,150 @@
+import type { DesiredState } from '../config/types.js';
+import { ConfigError, type ConfigIssue, formatIssue } from '../errors.js';
+import type { ClientHooks } from '../toggl/client.js';
+import type { ClientConfig } from '../toggl/config.js';
+import type { TogglApi } from '../toggl/types.js';
+import { redact } from '../util/redact.js';
+
+/**
+ * The imperative shell every command shares: where output goes, how invalid files are reported, how
+ * the API client is made, and what SIGINT/SIGTERM do. Everything below `src/commands/` is pure or
+ * takes these as arguments; only a command file puts them together (docs/design.md).
+ */
+
+/** Where a command reads its environment and writes its output; tests pass their own. */
+export interface Io {
+  env: NodeJS.ProcessEnv;
+  stdout: { write(text: string): unknown; isTTY?: boolean };
+  stderr: { write(text: string): unknown };
+}
+
+export const processIo: Io = { env: process.env, stdout: process.stdout, stderr: process.stderr };
+
+/**
+ * Exit codes of every command (docs/outputs.md): 0 done (or stopped gracefully by a signal, for the
+ * long-running commands), 1 failed (invalid files, an API failure, a refused plan, a one-shot run
+ * stopped before its end), 2 done with changes (`--detailed-exitcode`), 130 quit at once by a second
+ * SIGINT/SIGTERM.
+ */
+export const EXIT = { ok: 0, failed: 1, changes: 2, forced: 130 } as const;
+
+/** Colour on a terminal only, and never when NO_COLOR is set to anything (https://no-color.org). */
+export function useColor(io: Io): boolean {
+  const noColor = io.env['NO_COLOR'];
+  return io.stdout.isTTY === true && (noColor === undefined || noColor === '');
+}
+
+/**
+ * Every problem of every file as `FILE:LINE:COL: message` on stderr, then, when given, one line saying
+ * what the run did not do because of them.
+ */
+export function printConfigIssues(io: Io, issues: readonly ConfigIssue[], consequence?: string): void {
+  const n = issues.length;
+  const summary =
+    consequence === undefined
+      ? ''
+      : `error: ${n} problem${n === 1 ? '' : 's'} in the configuration; ${consequence}\n`;
+  io.stderr.write(redact(`${issues.map(formatIssue).join('\n')}\n${summary}`));
+}
+
+/**
+ * Loads and validates the files behind `paths`. Invalid files go to `report` (once, in the command's
+ * own words) and the result is undefined: the command stops with exit code 1 and makes no API call.
+ * Any other error is not a configuration problem and propagates.
+ */
+export async function loadOrReport(
+  paths: string[],
+  io: Io,
+  report: (issues: readonly ConfigIssue[]) => void,
+): Promise<DesiredState | undefined> {
+  const { loadDesiredState } = await import('../config/load.js');
+  try {
+    return await loadDesiredState(paths, io.env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    report(err.issues);
+    return undefined;
+  }
+}
+
+export interface ClientRequest {
+  /** `--api-url`; wins over TOGGL_API_URL. */
+  apiUrl?: string | undefined;
+  /** 402: `fail` fast (one-shot commands) or `wait` for the quota reset (daemon). */
+  quotaMode: ClientConfig['quotaMode'];
+  hooks?: ClientHooks;
+}
+
+/**
+ * The API client from the environment (docs/configuration.md) and the command's flags. Imported on
+ * demand: `validate` never pays for got. Make it only after the files loaded, so a config error is
+ * reported before a missing token.
+ */
+export async function makeClient(io: Io, request: ClientRequest): Promise<MadeClient> {
+  const { clientConfigFromEnv } = await import('../toggl/config.js');
+  const { TogglClient } = await import('../toggl/client.js');
+  const overrides: Partial<ClientConfig> = { quotaMode: request.quotaMode };
+  if (request.apiUrl !== undefined) overrides.apiUrl = request.apiUrl;
+  const config = clientConfigFromEnv(io.env, overrides);
+  return { api: new TogglClient(config, request.hooks), config };
+}
+
+export interface MadeClient {
+  api: TogglApi;
+  /** The settings it was made with (the token keys the plan hash: src/plan/identity.ts). */
+  config: ClientConfig;
+}
+
+export interface StopSignals {
+  /** Aborts at the first SIGINT/SIGTERM: no new API change starts; the call in flight finishes. */
+  signal: AbortSignal;
+  /** Resolves with the first signal's name. */
+  stopped: Promise<NodeJS.Signals>;
+  /** Removes the handlers (when the command is done). */
+  dispose(): void;
+}
+
+export interface StopPolicyHooks {
+  /** The first signal: say, in the command's words, what stopping means now. */
+  onStop?: (signal: NodeJS.Signals) => void;
+  /** The second signal, just before quitting. */
+  onForce?: (signal: NodeJS.Signals) => void;
+  /** How to quit (tests); default process.exit. */
+  exit?: (code: number) => void;
+}
+
+/**
+ * The one stop-signal policy of every command. The first SIGINT or SIGTERM asks for a graceful stop:
+ * `signal` aborts, `onStop` says so in the command's words, and the command ends the way it chose
+ * (the result so far, exit code per EXIT). A second one quits at once with EXIT.forced: the user
+ * insists, or the supervisor has run out of patience. Install it before any slow start-up step, so a
+ * signal during start-up is still a graceful stop.
+ */
+export function stopOnSignals(hooks: StopPolicyHooks = {}): StopSignals {
+  const exit = hooks.exit ?? ((code: number) => process.exit(code));
+  const controller = new AbortController();
+  let resolveStopped: (signal: NodeJS.Signals) => void = () => {};
+  const stopped = new Promise<NodeJS.Signals>((resolve) => {
+    resolveStopped = resolve;
+  });
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (controller.signal.aborted) {
+      hooks.onForce?.(sig);
+      exit(EXIT.forced);
+      return;
+    }
+    hooks.onStop?.(sig);
+    controller.abort();
+    resolveStopped(sig);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    signal: controller.signal,
+    stopped,
+    dispose: () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
+}

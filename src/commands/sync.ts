@@ -1,0 +1,163 @@
+import { pingNewHook } from '../apply/ping-new.js';
+import { limitsPreflight } from '../apply/prechecks.js';
+import { type ReconcileLogger, reconcile } from '../apply/reconcile.js';
+import { exitCodeFor } from '../apply/summary.js';
+import type { RunSettings } from '../apply/types.js';
+import { TwsError } from '../errors.js';
+import { renderConfigErrorsJson, renderConfigErrorsMarkdown } from '../output/config-errors.js';
+import type { OutputFormat } from '../output/formats.js';
+import { renderJson, renderResult } from '../output/index.js';
+import { type PlanIdentity, planIdentity, planKeyFromToken } from '../plan/identity.js';
+import type { TogglApi } from '../toggl/types.js';
+import { redact } from '../util/redact.js';
+import {
+  EXIT,
+  type Io,
+  loadOrReport,
+  makeClient,
+  printConfigIssues,
+  processIo,
+  stopOnSignals,
+  useColor,
+} from './shell.js';
+
+/** What `sync` (and `plan`, which is `sync --dry-run`) were asked to do, parsed by src/cli/. */
+export interface SyncOptions extends RunSettings {
+  paths: string[];
+  output: OutputFormat;
+  detailedExitcode: boolean;
+  /** `--api-url`; overrides TOGGL_API_URL. */
+  apiUrl?: string | undefined;
+  logLevel: string;
+  watch: boolean;
+  pingNew: boolean;
+  /** `plan --out FILE`: save the plan for review and `sync --plan` (docs/ci.md). */
+  outFile?: string | undefined;
+  /** `sync --plan FILE`: apply exactly that plan or refuse. */
+  planFile?: string | undefined;
+  /** `sync --expect-plan-hash H`: apply only a plan with this hash. */
+  expectPlanHash?: string | undefined;
+  /** `--max-plan-age`, in milliseconds. */
+  maxPlanAgeMs?: number | undefined;
+}
+
+/**
+ * `sync [PATH...]` (docs/commands.md): load and validate every file (a broken file makes no API call
+ * at all), then list, plan, apply (or only plan with --dry-run), print the result and resolve to the
+ * exit code. Ctrl-C stops before the next change; the result so far is printed and the exit code is
+ * 1. With `--watch`, does that on start and after every change to the inputs until Ctrl-C, then 0.
+ */
+export async function runSync(opts: SyncOptions, io: Io = processIo): Promise<number> {
+  const { createLogger } = await import('../log/logger.js');
+  const logger: ReconcileLogger = createLogger({ level: opts.logLevel, json: false });
+  const settings: RunSettings = { dryRun: opts.dryRun, allowMassDelete: opts.allowMassDelete };
+
+  // Made once, and only once a config has loaded: config errors come before a missing token. No
+  // abort signal for the client: a stop ends reconcile before the next change, and an answer in
+  // flight is awaited, so a change the API applied is never reported as failed.
+  let api: TogglApi | undefined;
+  let planKey: Uint8Array | undefined;
+  const client = async () => {
+    if (api) return api;
+    const made = await makeClient(io, {
+      apiUrl: opts.apiUrl,
+      quotaMode: 'fail',
+      hooks: { onRetry: (info) => logger.warn({ ...info }, 'retrying an API request') },
+    });
+    planKey = planKeyFromToken(made.config.token);
+    api = made.api;
+    return api;
+  };
+
+  const reviewed = opts.planFile !== undefined || opts.expectPlanHash !== undefined;
+  if (reviewed && opts.watch) {
+    io.stderr.write(
+      'error: --plan and --expect-plan-hash apply one reviewed plan; they cannot be used with --watch\n',
+    );
+    return EXIT.failed;
+  }
+  const { readSavedPlan, reviewedPlanCheck, writeSavedPlan } = await import('../apply/reviewed-plan.js');
+  let saved: Awaited<ReturnType<typeof readSavedPlan>> | undefined;
+  if (opts.planFile !== undefined) {
+    try {
+      saved = await readSavedPlan(opts.planFile, new Date(), opts.maxPlanAgeMs);
+    } catch (err) {
+      if (!(err instanceof TwsError)) throw err;
+      io.stderr.write(redact(`error: ${err.message}\nno API call was made\n`));
+      return EXIT.failed;
+    }
+  }
+  // A saved plan knows the paths it was made from; explicit paths win.
+  const paths = opts.paths.length === 0 && saved ? saved.paths : opts.paths;
+
+  const once = async (signal: AbortSignal): Promise<number> => {
+    const desired = await loadOrReport(paths, io, (issues) => {
+      printConfigIssues(io, issues, 'no API call was made');
+      if (opts.output === 'json') io.stdout.write(renderConfigErrorsJson(issues, opts.dryRun));
+      if (opts.output === 'markdown') io.stdout.write(renderConfigErrorsMarkdown(issues, opts.dryRun));
+    });
+    if (!desired) return EXIT.failed;
+    const togglApi = await client();
+    let identity: PlanIdentity | undefined;
+    const result = await reconcile({
+      ...settings,
+      desired,
+      api: togglApi,
+      logger,
+      signal,
+      preflight: limitsPreflight({ api: togglApi, desired, logger }),
+      onApplied: opts.pingNew ? pingNewHook(togglApi, logger) : undefined,
+      identify: (observed) => {
+        identity = planIdentity({ ...observed, keyFor: () => planKey as Uint8Array });
+        return identity;
+      },
+      check: reviewed ? reviewedPlanCheck({ desired, saved, expectedHash: opts.expectPlanHash }) : undefined,
+    });
+    io.stdout.write(renderResult(result, opts.output, useColor(io)));
+    if (opts.outFile !== undefined) {
+      try {
+        const review = JSON.parse(renderJson(result));
+        await writeSavedPlan({
+          file: opts.outFile,
+          result,
+          identity,
+          desired,
+          paths,
+          now: new Date(),
+          review,
+        });
+        io.stderr.write(
+          `Saved the plan to ${opts.outFile} (plan hash ${result.planHash}); apply exactly it with: sync --plan ${opts.outFile}\n`,
+        );
+      } catch (err) {
+        if (!(err instanceof TwsError)) throw err;
+        io.stderr.write(redact(`error: ${err.message}\n`));
+        return EXIT.failed;
+      }
+    }
+    return exitCodeFor(result, opts.detailedExitcode);
+  };
+
+  const stop = stopOnSignals({
+    onStop: (sig) =>
+      opts.watch
+        ? logger.info({ signal: sig }, 'stopping: the sync in flight finishes its current call')
+        : logger.warn({ signal: sig }, 'stopping after the call in flight (press Ctrl-C again to quit now)'),
+  });
+  try {
+    if (!opts.watch) return await once(stop.signal);
+    const { runWatch } = await import('../daemon/watch.js');
+    await runWatch({
+      paths,
+      logger,
+      signal: stop.signal,
+      printError: (text) => io.stderr.write(text),
+      runOnce: async (signal) => {
+        await once(signal);
+      },
+    });
+    return EXIT.ok;
+  } finally {
+    stop.dispose();
+  }
+}
