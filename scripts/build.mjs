@@ -77,7 +77,7 @@ if (!args.includes('--no-lib')) {
       'src/apply/prechecks.ts',
       'src/toggl/client.ts',
       'src/toggl/config.ts',
-      'src/daemon/run.ts',
+      'src/commands/daemon.ts',
     ],
     outbase: 'src',
     outdir: lib,
