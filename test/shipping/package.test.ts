@@ -44,6 +44,8 @@ describe('npm pack contents', () => {
     const allowed = [
       /^dist\/.+\.js$/,
       /^schemas\/[\w.-]+\.json$/,
+      // The GitLab component runs action/gitlab.mjs from the installed package.
+      /^action\/[\w-]+\.mjs$/,
       /^(package\.json|README\.md|LICENSE|CHANGELOG\.md)$/,
     ];
     const stray = files.map((f) => f.path).filter((p) => !allowed.some((re) => re.test(p)));
