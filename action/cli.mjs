@@ -69,7 +69,10 @@ export function runCli({ cli, args, env, extraEnv }) {
   const childEnv = { ...env, ...extraEnv, NO_COLOR: '1' };
   for (const name of WRAPPER_VARIABLES) delete childEnv[name];
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [cli, ...args], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cli, ...args], {
+      env: childEnv,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const out = boundedCollector(MAX_OUTPUT);
     const err = boundedCollector(MAX_OUTPUT);
     child.stdout.on('data', (c) => out.push(c));
@@ -106,7 +109,11 @@ export function writeOutputs(file, outputs) {
 export async function requestJson(url, { method = 'GET', headers = {}, body, timeoutMs = 30_000 } = {}) {
   const res = await fetch(url, {
     method,
-    headers: { Accept: 'application/json', ...headers, ...(body ? { 'Content-Type': 'application/json' } : {}) },
+    headers: {
+      Accept: 'application/json',
+      ...headers,
+      ...(body ? { 'Content-Type': 'application/json' } : {}),
+    },
     body: body ? JSON.stringify(body) : undefined,
     signal: AbortSignal.timeout(timeoutMs),
     redirect: 'error',

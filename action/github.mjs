@@ -18,7 +18,8 @@ export function githubForge(env, event) {
     'X-GitHub-Api-Version': '2022-11-28',
     'User-Agent': 'toggl-webhooks-sync-action',
   };
-  const call = async (method, path, body) => (await requestJson(`${api}${path}`, { method, headers, body })).data;
+  const call = async (method, path, body) =>
+    (await requestJson(`${api}${path}`, { method, headers, body })).data;
   /** Every page of a list, following Link rel="next" on the same origin, up to MAX_PAGES. */
   const list = async (path) => {
     const items = [];
@@ -41,13 +42,16 @@ export function githubForge(env, event) {
     // Only a bot can have written our comment: a human quoting the marker is never taken for it.
     isOurs: (c) => c.user?.type === 'Bot',
     listComments: (n) => list(`/repos/${repo}/issues/${n}/comments`),
-    createComment: async (n, body) => asComment(await call('POST', `/repos/${repo}/issues/${n}/comments`, { body })),
+    createComment: async (n, body) =>
+      asComment(await call('POST', `/repos/${repo}/issues/${n}/comments`, { body })),
     updateComment: async (_n, id, body) =>
       asComment(await call('PATCH', `/repos/${repo}/issues/comments/${id}`, { body })),
     async mergedRequest(sha) {
       const pr = event.pull_request?.merged
         ? event.pull_request
-        : (await list(`/repos/${repo}/commits/${sha}/pulls`)).find((p) => p.merged_at && p.merge_commit_sha === sha);
+        : (await list(`/repos/${repo}/commits/${sha}/pulls`)).find(
+            (p) => p.merged_at && p.merge_commit_sha === sha,
+          );
       return pr ? { number: pr.number, headSha: pr.head?.sha } : undefined;
     },
   };

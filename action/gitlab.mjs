@@ -30,7 +30,10 @@ export function gitlabForge(env) {
   };
   let me;
   const notes = (iid) => `${project}/merge_requests/${iid}/notes`;
-  const asNote = (n) => ({ id: n.id, url: `${env.CI_PROJECT_URL ?? ''}/-/merge_requests/${env.CI_MERGE_REQUEST_IID ?? ''}#note_${n.id}` });
+  const asNote = (n) => ({
+    id: n.id,
+    url: `${env.CI_PROJECT_URL ?? ''}/-/merge_requests/${env.CI_MERGE_REQUEST_IID ?? ''}#note_${n.id}`,
+  });
   return {
     noun: 'merge request',
     runLabel: 'job',
@@ -57,13 +60,17 @@ export async function main(env = process.env) {
   const iid = env.CI_MERGE_REQUEST_IID;
   const forge = gitlabForge({ ...env, TWS_FORGE_TOKEN: env.GITLAB_API_TOKEN });
   if (!env.GITLAB_API_TOKEN) {
-    log('GITLAB_API_TOKEN is not set: no merge-request note is written (the job log and artifacts have the plan)');
+    log(
+      'GITLAB_API_TOKEN is not set: no merge-request note is written (the job log and artifacts have the plan)',
+    );
     settings.comment = false;
   }
   return runFlow(forge, settings, {
     env,
     log,
-    request: iid ? { number: Number(iid), headSha: env.CI_MERGE_REQUEST_SOURCE_BRANCH_SHA || env.CI_COMMIT_SHA } : undefined,
+    request: iid
+      ? { number: Number(iid), headSha: env.CI_MERGE_REQUEST_SOURCE_BRANCH_SHA || env.CI_COMMIT_SHA }
+      : undefined,
     sha: env.CI_COMMIT_SHA,
     runUrl: env.CI_JOB_URL ?? '',
     summaryFile: env.TWS_REPORT_FILE || 'toggl-webhooks-report.md',

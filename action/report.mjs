@@ -74,7 +74,8 @@ export function parseReport(format, stdout) {
           found = true;
         }
       }
-      if (typeof doc?.plan_hash === 'string' && /^[0-9a-f]{64}$/.test(doc.plan_hash)) planHash = doc.plan_hash;
+      if (typeof doc?.plan_hash === 'string' && /^[0-9a-f]{64}$/.test(doc.plan_hash))
+        planHash = doc.plan_hash;
     } catch {
       // Not a document (the run failed before printing one): no counts.
     }
@@ -121,7 +122,18 @@ function verdictOf(mode, exitCode, refused) {
  * own markers and any marker-like text inside the report or errors are removed, so nothing but this
  * header can name a reviewed plan. A failed plan carries no hash: there is nothing reviewed to apply.
  */
-export function composeBody({ mode, exitCode, format, stdout, stderr, planHash, headSha, footer, secrets, refused }) {
+export function composeBody({
+  mode,
+  exitCode,
+  format,
+  stdout,
+  stderr,
+  planHash,
+  headSha,
+  footer,
+  secrets,
+  refused,
+}) {
   const header = [STICKY_MARKER];
   if (mode === 'plan' && exitCode !== 1 && planHash) {
     header.push(`<!-- toggl-webhooks-sync:plan-hash=${planHash} -->`);
@@ -135,7 +147,13 @@ export function composeBody({ mode, exitCode, format, stdout, stderr, planHash, 
     parts.push(format === 'markdown' ? shown : fenced(shown, format === 'json' ? 'json' : ''), '');
   }
   if (errors && (exitCode === 1 || refused)) {
-    parts.push('<details open><summary>errors</summary>', '', fenced(cut(errors, MAX_ERRORS, 'the job log')), '</details>', '');
+    parts.push(
+      '<details open><summary>errors</summary>',
+      '',
+      fenced(cut(errors, MAX_ERRORS, 'the job log')),
+      '</details>',
+      '',
+    );
   }
   if (footer) parts.push(`<sub>${footer}</sub>`, '');
   return parts.join('\n');

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { assertBuilt } from '../helpers/cli.js';
 import { type FakeGitHub, startFakeGitHub } from '../helpers/fake-forge.js';
-import { type JsonObject, ROOT, readYaml } from '../shipping/helpers.js';
+import { dollarBrace, ghExpr, type JsonObject, ROOT, readYaml } from '../shipping/helpers.js';
 import { GITHUB_BASH, obj, runScript, stepNamed, tempDir } from '../shipping/scripts.js';
 
 // The Action's entrypoint run as the runner runs it: action.yml's "Run" step with bash, its `${{ inputs }}`
@@ -32,7 +32,7 @@ function stepEnv(inputs: Record<string, string>): Record<string, string> {
     const input = m?.[1] as string;
     expect(declared[input], `input ${input} is declared`).toBeDefined();
     const dflt = String((declared[input] as JsonObject).default ?? '');
-    env[name] = inputs[input] ?? (dflt === '${{ github.token }}' ? GITHUB_TOKEN : dflt);
+    env[name] = inputs[input] ?? (dflt === ghExpr('github.token') ? GITHUB_TOKEN : dflt);
   }
   return env;
 }
@@ -109,7 +109,7 @@ function checkout(description = 'Slack: new projects'): string {
       'subscriptions:',
       `  - description: "${description}"`,
       '    url_callback: https://hooks.example.com/toggl',
-      '    secret: ${SLACK_HOOK_SECRET}',
+      `    secret: ${dollarBrace('SLACK_HOOK_SECRET')}`,
       '    event_filters:',
       '      - { entity: project, action: created }',
       '',
@@ -150,14 +150,25 @@ describe('the GitHub Action in plan mode (built CLI, emulator, GitHub API stand-
         user: { login: 'mallory', type: 'User' },
         updated_at: '2026-01-01T00:00:01Z',
       },
-      { id: 3, body: 'ci bot', user: { login: 'other[bot]', type: 'Bot' }, updated_at: '2026-01-01T00:00:02Z' },
+      {
+        id: 3,
+        body: 'ci bot',
+        user: { login: 'other[bot]', type: 'Bot' },
+        updated_at: '2026-01-01T00:00:02Z',
+      },
     ]);
   });
 
   it('creates one comment with the plan, its hash and the head commit; writes summary and outputs', async () => {
     const run = await runAction({ env: extraEnv }, prEvent(PR), { cwd: checkout() });
     expect(run.code, run.stderr).toBe(0);
-    expect(run.outputs).toMatchObject({ 'exit-code': '2', create: '1', update: '0', patch: '0', delete: '0' });
+    expect(run.outputs).toMatchObject({
+      'exit-code': '2',
+      create: '1',
+      update: '0',
+      patch: '0',
+      delete: '0',
+    });
     expect(run.outputs['plan-hash']).toMatch(/^[0-9a-f]{64}$/);
     const mine = (gh.comments.get(PR) ?? []).filter((c) => c.user.type === 'Bot' && c.id >= 1000);
     expect(mine).toHaveLength(1);
@@ -203,7 +214,10 @@ describe('the GitHub Action in plan mode (built CLI, emulator, GitHub API stand-
 
   it('shows the validation errors in the same comment when the files are broken, with no plan hash', async () => {
     const dir = checkout();
-    writeFileSync(join(dir, 'subscriptions/broken.yaml'), 'workspace_id: 1234567\nsubscriptions: [\n  - oops\n');
+    writeFileSync(
+      join(dir, 'subscriptions/broken.yaml'),
+      'workspace_id: 1234567\nsubscriptions: [\n  - oops\n',
+    );
     const run = await runAction({ env: extraEnv }, prEvent(PR), { cwd: dir });
     // fail-on-error: the step fails, after the comment was written.
     expect(run.code).toBe(1);
@@ -212,7 +226,9 @@ describe('the GitHub Action in plan mode (built CLI, emulator, GitHub API stand-
     const mine = (gh.comments.get(PR) ?? []).filter((c) => c.id >= 1000);
     expect(mine).toHaveLength(1);
     const body = mine[0]?.body ?? '';
-    expect(body.split('\n')[1]).toBe('**The plan failed.** Merging applies nothing until a plan succeeds; the errors are below.');
+    expect(body.split('\n')[1]).toBe(
+      '**The plan failed.** Merging applies nothing until a plan succeeds; the errors are below.',
+    );
     expect(body).toContain('<details open><summary>errors</summary>');
     expect(body).toMatch(/subscriptions\/broken\.yaml:\d+:\d+/);
     expect(body).not.toContain('toggl-webhooks-sync:plan-hash=');
@@ -286,7 +302,11 @@ describe('the GitHub Action in sync mode on a merge (reviewed plan only)', () =>
 
   function planComment(hash: string | null, headSha = HEAD) {
     const header = ['<!-- toggl-webhooks-sync-plan -->'];
-    if (hash) header.push(`<!-- toggl-webhooks-sync:plan-hash=${hash} -->`, `<!-- toggl-webhooks-sync:head-sha=${headSha} -->`);
+    if (hash)
+      header.push(
+        `<!-- toggl-webhooks-sync:plan-hash=${hash} -->`,
+        `<!-- toggl-webhooks-sync:head-sha=${headSha} -->`,
+      );
     gh.comments.set(PR, [
       {
         id: 9,
@@ -307,11 +327,14 @@ describe('the GitHub Action in sync mode on a merge (reviewed plan only)', () =>
     merged();
     planComment(HASH);
     const { run, calls } = await sync({
-      FAKE_STDOUT: '### toggl-webhooks-sync apply\n\n**Plan: 1 to create, 0 to update, 0 to patch, 0 to delete.**\n',
+      FAKE_STDOUT:
+        '### toggl-webhooks-sync apply\n\n**Plan: 1 to create, 0 to update, 0 to patch, 0 to delete.**\n',
       FAKE_CODE: '2',
     });
     expect(run.code, run.stderr).toBe(0);
-    expect(calls).toEqual([['sync', '--output', 'markdown', '--expect-plan-hash', HASH, '--', 'subscriptions/']]);
+    expect(calls).toEqual([
+      ['sync', '--output', 'markdown', '--expect-plan-hash', HASH, '--', 'subscriptions/'],
+    ]);
     expect(run.outputs).toMatchObject({ 'exit-code': '2', create: '1' });
     // Success adds nothing to the pull request; the plan comment stays as the record of the review.
     expect(gh.comments.get(PR)).toHaveLength(2);
@@ -322,7 +345,8 @@ describe('the GitHub Action in sync mode on a merge (reviewed plan only)', () =>
     planComment(HASH);
     const { run, calls } = await sync({
       FAKE_STDOUT: 'secret was SECRET',
-      FAKE_STDERR: 'error: the live state changed since the reviewed plan: workspace 1234567, "Slack" url_callback (token TOKEN)\n',
+      FAKE_STDERR:
+        'error: the live state changed since the reviewed plan: workspace 1234567, "Slack" url_callback (token TOKEN)\n',
       FAKE_CODE: '1',
     });
     expect(calls).toHaveLength(1);
@@ -345,7 +369,9 @@ describe('the GitHub Action in sync mode on a merge (reviewed plan only)', () =>
     expect(run.code).toBe(1);
     expect(run.outputs['exit-code']).toBe('1');
     const posted = (gh.comments.get(PR) ?? []).filter((c) => c.id >= 1000);
-    expect(posted[0]?.body).toContain(`**Not applied.** pull request #${PR} has no successful plan comment to apply`);
+    expect(posted[0]?.body).toContain(
+      `**Not applied.** pull request #${PR} has no successful plan comment to apply`,
+    );
   });
 
   it('refuses when the plan comment is for an older commit than the one merged', async () => {
@@ -354,7 +380,9 @@ describe('the GitHub Action in sync mode on a merge (reviewed plan only)', () =>
     const { run, calls } = await sync({ FAKE_CODE: '0' });
     expect(calls).toEqual([]);
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain(`is for commit ${HEAD.slice(0, 7)}, but the pull request's last commit is 9999999`);
+    expect(run.stderr).toContain(
+      `is for commit ${HEAD.slice(0, 7)}, but the pull request's last commit is 9999999`,
+    );
   });
 
   it('refuses a push that no pull request merged', async () => {
@@ -363,5 +391,65 @@ describe('the GitHub Action in sync mode on a merge (reviewed plan only)', () =>
     expect(calls).toEqual([]);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain(`no merged pull request found for commit ${MERGE}`);
+  });
+});
+
+describe('the reviewed-plan flow end to end with the built CLI (plan on the PR, sync on the merge)', () => {
+  const PR = 31;
+  const ws = 7654321;
+  let emu2: Emulator;
+  beforeAll(async () => {
+    emu2 = await startEmulator({ port: 0, token: TOGGL_TOKEN, workspaces: [ws], callbackCheck: false });
+  });
+  afterAll(() => emu2.close());
+
+  function repoCheckout(): string {
+    const dir = tempDir();
+    mkdirSync(join(dir, 'subscriptions'));
+    writeFileSync(
+      join(dir, 'subscriptions/team.yaml'),
+      // prune: false, so the re-plan after the hand edit keeps the hand-made subscription (a plan that
+      // deleted the only live subscription would be stopped by the mass-delete guard instead).
+      `workspace_id: ${ws}\nprune: false\nsubscriptions:\n  - description: "Reviewed"\n    url_callback: https://hooks.example.com/r\n    secret: ${dollarBrace('SLACK_HOOK_SECRET')}\n    event_filters:\n      - { entity: project, action: created }\n`,
+    );
+    return dir;
+  }
+  const toEmu2 = { TOGGL_API_URL: '' };
+
+  it('applies exactly the reviewed plan, and refuses (changing nothing) after a hand edit in Toggl', async () => {
+    toEmu2.TOGGL_API_URL = emu2.url;
+    const dir = repoCheckout();
+    const planned = await runAction({ env: extraEnv }, prEvent(PR), { cwd: dir, extraEnv: toEmu2 });
+    expect(planned.outputs['exit-code'], planned.stderr).toBe('2');
+    gh.pullsForCommit.set(MERGE, [
+      { number: PR, merged_at: '2026-11-28T10:00:00Z', merge_commit_sha: MERGE, head: { sha: HEAD } },
+    ]);
+    const push = { name: 'push', payload: { ref: 'refs/heads/main' }, sha: MERGE };
+
+    // Someone adds a subscription by hand after the review: the live state differs from the reviewed one.
+    emu2.seed(ws, { description: 'Made by hand' });
+    const refused = await runAction({ mode: 'sync', env: extraEnv }, push, { cwd: dir, extraEnv: toEmu2 });
+    expect(refused.code).toBe(1);
+    expect(emu2.subscriptions(ws).map((s) => s.description)).toEqual(['Made by hand']);
+    const why = (gh.comments.get(PR) ?? []).filter(
+      (c) => !c.body.startsWith('<!-- toggl-webhooks-sync-plan -->'),
+    );
+    expect(why).toHaveLength(1);
+    expect(why[0]?.body).toContain('**The sync failed.**');
+    expect(why[0]?.body).toContain('is not the reviewed plan');
+    expectNoSecret(refused);
+
+    // A fresh plan is reviewed (the comment is updated), then the merge applies exactly that.
+    const replanned = await runAction({ env: extraEnv }, prEvent(PR), { cwd: dir, extraEnv: toEmu2 });
+    expect(replanned.outputs['plan-hash']).not.toBe(planned.outputs['plan-hash']);
+    const applied = await runAction({ mode: 'sync', env: extraEnv }, push, { cwd: dir, extraEnv: toEmu2 });
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(applied.outputs['plan-hash']).toBe(replanned.outputs['plan-hash']);
+    expect(
+      emu2
+        .subscriptions(ws)
+        .map((s) => s.description)
+        .sort(),
+    ).toEqual(['Made by hand', 'Reviewed']);
   });
 });

@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseAllDocuments } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { assertBuilt } from '../helpers/cli.js';
 import { type FakeGitLab, startFakeGitLab } from '../helpers/fake-forge.js';
@@ -120,7 +120,11 @@ describe('the GitLab component', () => {
       },
       { id: 3, body: 'added 1 commit', author: { id: 5, username: 'alice' }, system: true, updated_at: '' },
     ]);
-    const ci = { CI_MERGE_REQUEST_IID: String(IID), CI_MERGE_REQUEST_SOURCE_BRANCH_SHA: HEAD, CI_COMMIT_SHA: HEAD };
+    const ci = {
+      CI_MERGE_REQUEST_IID: String(IID),
+      CI_MERGE_REQUEST_SOURCE_BRANCH_SHA: HEAD,
+      CI_COMMIT_SHA: HEAD,
+    };
     const first = await runJob({}, checkout('Slack: new projects'), ci);
     expect(first.code, first.stderr).toBe(0);
     expect(first.dotenv).toMatchObject({ TWS_EXIT_CODE: '2', TWS_CREATE: '1', TWS_DELETE: '0' });
@@ -134,7 +138,9 @@ describe('the GitLab component', () => {
     expect(second.code, second.stderr).toBe(0);
     expect(mine()).toHaveLength(1);
     expect(mine()[0]?.body).toContain('Slack: renamed');
-    expect(gl.notes.get(IID)?.find((n) => n.id === 2)?.body).toBe('<!-- toggl-webhooks-sync-plan -->\nquoted');
+    expect(gl.notes.get(IID)?.find((n) => n.id === 2)?.body).toBe(
+      '<!-- toggl-webhooks-sync-plan -->\nquoted',
+    );
     expect(gl.requests.filter((q) => q.method === 'PUT')).toHaveLength(1);
     expect(gl.requests.every((q) => q.auth === GITLAB_TOKEN)).toBe(true);
 
@@ -192,7 +198,10 @@ describe('the GitLab component', () => {
     expect(posted[0]?.body).toContain('not the reviewed plan');
     expect(posted[0]?.body).toContain('token ***');
 
-    gl.notes.set(IID, (gl.notes.get(IID) ?? []).filter((n) => n.id !== 41));
+    gl.notes.set(
+      IID,
+      (gl.notes.get(IID) ?? []).filter((n) => n.id !== 41),
+    );
     writeFileSync(argsFile, '');
     const none = await runJob({ mode: 'sync' }, dir, { ...ci, FAKE_CODE: '0' });
     expect(none.code).toBe(1);

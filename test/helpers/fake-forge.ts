@@ -28,7 +28,9 @@ interface Base {
   close(): Promise<void>;
 }
 
-async function start(handler: (req: IncomingMessage, body: string, res: ServerResponse, base: string) => void) {
+async function start(
+  handler: (req: IncomingMessage, body: string, res: ServerResponse, base: string) => void,
+) {
   let base = '';
   const server: Server = createServer(async (req, res) => {
     let body = '';
@@ -94,7 +96,8 @@ export async function startFakeGitHub(repo: string, opts: { perPage?: number } =
       return send(200, p.items, p.link);
     }
     if ((issue && req.method === 'POST') || (edit && req.method === 'PATCH')) {
-      if (fake.failWrites) return send(fake.failWrites, { message: 'Resource not accessible by integration' });
+      if (fake.failWrites)
+        return send(fake.failWrites, { message: 'Resource not accessible by integration' });
       const text = (JSON.parse(body) as { body: string }).body;
       if (issue) {
         const list = fake.comments.get(Number(issue[1])) ?? [];
@@ -141,7 +144,10 @@ export interface FakeGitLab extends Base {
 }
 
 /** GitLab: merge-request notes (list with X-Next-Page-style Link pagination, create, update), commit → MRs. */
-export async function startFakeGitLab(projectId: string, opts: { perPage?: number } = {}): Promise<FakeGitLab> {
+export async function startFakeGitLab(
+  projectId: string,
+  opts: { perPage?: number } = {},
+): Promise<FakeGitLab> {
   const perPage = opts.perPage ?? 20;
   let nextId = 500;
   const fake = {
@@ -193,7 +199,8 @@ export async function startFakeGitLab(projectId: string, opts: { perPage?: numbe
       n.updated_at = now;
       return send(200, n);
     }
-    if (mrs && req.method === 'GET') return send(200, fake.mergeRequestsForCommit.get(mrs[1] as string) ?? []);
+    if (mrs && req.method === 'GET')
+      return send(200, fake.mergeRequestsForCommit.get(mrs[1] as string) ?? []);
     return send(404, { message: '404 Not found' });
   });
   fake.url = `${server.base}/api/v4`;

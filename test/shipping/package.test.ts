@@ -43,6 +43,8 @@ describe('npm pack contents', () => {
   it('holds only the built program, the schema and the top-level documents', () => {
     const allowed = [
       /^dist\/.+\.js$/,
+      // The bundle inlines its dependencies; their licenses travel with it.
+      /^dist\/THIRD_PARTY_LICENSES\.txt$/,
       /^schemas\/[\w.-]+\.json$/,
       // The GitLab component runs action/gitlab.mjs from the installed package.
       /^action\/[\w-]+\.mjs$/,
@@ -50,7 +52,14 @@ describe('npm pack contents', () => {
     ];
     const stray = files.map((f) => f.path).filter((p) => !allowed.some((re) => re.test(p)));
     expect(stray).toEqual([]);
-    for (const must of ['dist/cli.js', 'LICENSE', 'README.md', 'CHANGELOG.md', 'package.json']) {
+    for (const must of [
+      'dist/cli.js',
+      'dist/THIRD_PARTY_LICENSES.txt',
+      'LICENSE',
+      'README.md',
+      'CHANGELOG.md',
+      'package.json',
+    ]) {
       expect(files.map((f) => f.path)).toContain(must);
     }
   });

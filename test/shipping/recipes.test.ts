@@ -13,7 +13,8 @@ function referencedVariables(): string[] {
     for (const e of readdirSync(join(ROOT, dir), { withFileTypes: true })) {
       const rel = `${dir}/${e.name}`;
       if (e.isDirectory()) walk(rel);
-      else if (/\.ya?ml$/.test(e.name)) for (const m of read(rel).matchAll(/\$\{(\w+)\}/g)) names.add(m[1] as string);
+      else if (/\.ya?ml$/.test(e.name))
+        for (const m of read(rel).matchAll(/\$\{(\w+)\}/g)) names.add(m[1] as string);
     }
   };
   walk('examples/subscriptions');
