@@ -1,4 +1,4 @@
-// API calls per reconcile against the SPEC's minimum, and reconcile wall time against the floor (the
+// API calls per reconcile against the documented minimum (docs/plan-rules.md), and reconcile wall time against the floor (the
 // same HTTP calls made by a bare fetch loop against the same emulator), for 1, 10 and 100 workspaces.
 import { CLI, childEnv, dist, expectExit, median, nowMs, TOKEN, tempTree, timeNode } from './lib.mjs';
 import { desiredFiles, minimumCalls, seed, workspaceIds } from './scenarios.mjs';

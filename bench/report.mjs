@@ -106,7 +106,7 @@ export function renderReport(r) {
   out.push(
     'Each declared workspace holds 5 subscriptions. *In sync*: live equals desired. *Drift*: per workspace one ' +
       'subscription missing (POST), one with another URL (PUT), one disabled (PATCH) and one that no file ' +
-      "declares (DELETE). The minimum is the SPEC's: one GET per declared workspace plus one call per differing " +
+      'declares (DELETE). The minimum (docs/plan-rules.md): one GET per declared workspace plus one call per differing ' +
       "subscription. Counted from the emulator's request log for one reconcile through the library (as `sync` " +
       'wires it); the built CLI made the same calls (last column).',
     '',

@@ -55,5 +55,5 @@ export function seed(emu, n, drift) {
   }
 }
 
-/** The SPEC's minimum: one GET per declared workspace plus one call per differing subscription. */
+/** The documented minimum (docs/plan-rules.md): one GET per declared workspace plus one call per differing subscription. */
 export const minimumCalls = (n, drift) => n * (1 + (drift ? 4 : 0));

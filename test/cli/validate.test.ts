@@ -18,7 +18,7 @@ describe('toggl-webhooks-sync validate', () => {
     expect(r.code).toBe(0);
   });
 
-  it('reports an unset variable as an error, as sync would (strict, SPEC section 1)', async () => {
+  it('reports an unset variable as an error, as sync would (strict, docs/configuration.md)', async () => {
     const r = await runCli(['validate', 'examples/subscriptions']);
     expect(r.stdout).toBe('');
     expect(r.stderr).toBe(

@@ -60,7 +60,7 @@ describe('schemas/subscriptions.schema.json', () => {
     }
   });
 
-  it('lists the entities and actions of SPEC section 1', () => {
+  it('lists the entities and actions of docs/configuration.md', () => {
     const defs = schema['$defs'] as Record<string, Json>;
     const props = defs['eventFilter']!['properties'] as Record<string, Json>;
     expect(props['entity']!['enum']).toEqual([

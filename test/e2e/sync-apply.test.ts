@@ -167,7 +167,7 @@ describe('sync against the emulator', () => {
     expect(e.emu.subscriptions(WS)).toEqual(before);
   });
 
-  it('--output json writes one SPEC document on stdout and nothing else', async () => {
+  it('--output json writes one document (docs/outputs.md#json) on stdout and nothing else', async () => {
     const dir = e.files({ 'subs.yaml': desiredYaml });
     const planned = await e.cli(
       ['sync', '--dry-run', '--output', 'json', '--log-level', 'info', dir],

@@ -161,8 +161,8 @@ export function promqlMetricNames(expr: string): string[] {
   return names;
 }
 
-/** Series names of SPEC section 5, plus the histogram's series. */
-export const SPEC_METRICS = [
+/** The daemon's series (docs/daemon-and-metrics.md#metrics), plus the histogram's series. */
+export const CORE_METRICS = [
   'toggl_webhooks_drift',
   'toggl_webhooks_drift_detected_total',
   'toggl_webhooks_changes_applied_total',
@@ -186,5 +186,5 @@ export function ghExpr(inner: string): string {
   return '$' + '{{ ' + inner + ' }}';
 }
 
-/** Beyond SPEC section 5: the API quota gauge the daemon exports from X-Toggl-Quota-Remaining. */
+/** Beside the core series: the API quota gauge the daemon exports from X-Toggl-Quota-Remaining. */
 export const EXTRA_METRICS = ['toggl_webhooks_api_quota_remaining'] as const;
