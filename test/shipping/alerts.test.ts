@@ -1,159 +1,193 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { tool } from '../support/tools.js';
-import { CHART_DIR, type JsonObject, read, readYaml, stripTemplateComments } from './helpers.js';
+import { HELMS, render } from './helm.js';
+import {
+  CHART_DIR,
+  CORE_METRICS,
+  EXTRA_METRICS,
+  type JsonObject,
+  promqlMetricNames,
+  read,
+} from './helpers.js';
 
-// The chart's alerting rules, the Grafana queries and the PromQL of docs/helm-and-docker.md go through Prometheus' own
-// parser and rule engine: promtool, which .ci/run installs with the Debian prometheus package.
+// The chart's alerting rules as real Helm renders them, run by Prometheus' own rule engine
+// (`promtool test rules`) through the situations a daemon lives through: each alert fires when it
+// should and stays quiet across a restart, a Toggl outage shorter than its window and a config rollout.
 
+const promtool = tool('promtool');
+const helm = HELMS.find((h) => h.path) ?? (HELMS[1] as (typeof HELMS)[number]);
 const dir = mkdtempSync(join(tmpdir(), 'tws-promtool-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const promtoolTool = tool('promtool');
-
-interface Run {
-  code: number;
-  output: string;
+async function run(args: string[]): Promise<{ code: number; output: string }> {
+  const r = await promtool.run(args, { cwd: dir });
+  return { code: r.code, output: `${r.stdout}${r.stderr}` };
 }
 
-async function promtool(args: string[]): Promise<Run> {
-  const run = await promtoolTool.run(args, { cwd: dir });
-  return { code: run.code, output: `${run.stdout}${run.stderr}` };
+const NS = 'toggl';
+const JOB = 'tws-toggl-webhooks-sync';
+const ALERTS = [
+  'TogglWebhooksDriftPersists',
+  'TogglWebhooksReconcileFailing',
+  'TogglWebhooksNoRecentSuccess',
+  'TogglWebhooksConfigInvalid',
+  'TogglWebhooksMetricsAbsent',
+];
+
+interface Rule {
+  alert: string;
+  expr: string;
+  for?: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
 }
 
-const SELECTOR = 'namespace="toggl", job="tws"';
-const p = (readYaml(`${CHART_DIR}/values.yaml`) as JsonObject).prometheusRule as JsonObject;
+let rules: Rule[] = [];
 
-/**
- * The rules of templates/prometheusrule.yaml as helm renders them with the default values for a release
- * `tws` in namespace `toggl` (the selector and thresholds substituted the way the template does).
- */
-function renderedRules(): JsonObject[] {
-  const text = stripTemplateComments(read(`${CHART_DIR}/templates/prometheusrule.yaml`));
-  const substitute = (s: string) =>
+/** A series of the release, as a ServiceMonitor scrape labels it (pod tells restarts apart). */
+function series(name: string, values: string, labels: Record<string, string> = {}, pod = 'a') {
+  const all = { namespace: NS, job: JOB, pod, ...labels };
+  const text = Object.entries(all)
+    .map(([k, v]) => `${k}="${v}"`)
+    .join(', ');
+  return { series: `${name}{${text}}`, values };
+}
+
+/** The alert as promtool reports it: the rule's labels plus the series', annotations expanded. */
+function firing(alert: string, labels: Record<string, string>, value = '') {
+  const rule = rules.find((r) => r.alert === alert) as Rule;
+  const expand = (s: string) =>
     s
-      .replace(/\{\{- \$sel -\}\}/g, SELECTOR)
-      .replace(/\{\{ `([^`]*)` \}\}/g, '$1')
-      .replace(/\{\{ \$p\.(\w+) \}\}/g, (_m, key: string) => String(p[key]));
-  const rules: JsonObject[] = [];
-  const block =
-    /- alert: (\w+)\n\s+expr: \|-\n\s+([^\n]+)\n(?:\s+for: ([^\n]+)\n)?\s+labels:\n\s+severity: (\w+)\n[\s\S]*?annotations:\n\s+summary: "([^"]*)"\n\s+description: "([^"]*)"/g;
-  for (const m of text.matchAll(block)) {
-    const [, alert, expr, forDuration, severity, summary, description] = m as unknown as string[];
-    rules.push({
-      alert: alert as string,
-      expr: substitute(expr as string),
-      ...(forDuration ? { for: substitute(forDuration) } : {}),
-      labels: { severity: severity as string },
-      annotations: { summary: substitute(summary as string), description: substitute(description as string) },
-    });
-  }
-  return rules;
+      .replace(/\{\{ \$labels\.(\w+) \}\}/g, (_m, k: string) => labels[k] ?? '')
+      .replace('{{ $value }}', value);
+  return {
+    exp_labels: { ...rule.labels, ...labels },
+    exp_annotations: Object.fromEntries(Object.entries(rule.annotations).map(([k, v]) => [k, expand(v)])),
+  };
 }
 
-promtoolTool.describe('the chart alerts, in promtool', () => {
-  const rules = renderedRules();
-  const annotations = (name: string) => (rules.find((r) => r.alert === name) as JsonObject).annotations;
+/** Asserts at `eval_time` exactly `expected` alerts of each name (none for the others). */
+function at(evalTime: string, expected: Record<string, ReturnType<typeof firing>[]> = {}) {
+  return ALERTS.map((alertname) => ({
+    eval_time: evalTime,
+    alertname,
+    exp_alerts: expected[alertname] ?? [],
+  }));
+}
 
-  it('are all extracted from the template', () => {
-    expect(rules.map((r) => r.alert)).toEqual([
-      'TogglWebhooksDriftPersists',
-      'TogglWebhooksReconcileFailing',
-      'TogglWebhooksNoRecentSuccess',
-      'TogglWebhooksConfigInvalid',
-      'TogglWebhooksMetricsAbsent',
-    ]);
-  });
+async function testRules(name: string, tests: JsonObject[]): Promise<void> {
+  writeFileSync(
+    join(dir, `${name}.rules.yml`),
+    stringify({ groups: [{ name: 'toggl-webhooks-sync', rules }] }),
+  );
+  writeFileSync(
+    join(dir, `${name}.test.yml`),
+    stringify({ rule_files: [`${name}.rules.yml`], evaluation_interval: '1m', tests }),
+  );
+  const result = await run(['test', 'rules', `${name}.test.yml`]);
+  expect(result.output).toContain('SUCCESS');
+  expect(result.code, result.output).toBe(0);
+}
 
-  it('parse as Prometheus rules', async () => {
-    writeFileSync(
-      join(dir, 'chart-rules.yml'),
-      stringify({ groups: [{ name: 'toggl-webhooks-sync', rules }] }),
-    );
-    const result = await promtool(['check', 'rules', 'chart-rules.yml']);
-    expect(result.output).toContain('SUCCESS: 5 rules found');
-    expect(result.code, result.output).toBe(0);
-  });
+const ns = { namespace: NS };
 
-  it('fire when they should and stay quiet otherwise', async () => {
-    const series = (name: string, labels: string, values: string) => ({
-      series: `${name}{${SELECTOR}${labels}}`,
-      values,
+helm.describe(`the chart's alerts (rendered by ${helm.name})`, () => {
+  promtool.describe('in promtool', () => {
+    beforeAll(async () => {
+      const { code, stderr, objects } = await render(helm, [
+        `${CHART_DIR}/ci/default-values.yaml`,
+        { prometheusRule: { enabled: true } },
+      ]);
+      expect(code, stderr).toBe(0);
+      const rule = objects.find((o) => o.kind === 'PrometheusRule') as unknown as {
+        spec: { groups: { rules: Rule[] }[] };
+      };
+      rules = rule.spec.groups[0]!.rules;
     });
-    const tests = {
-      rule_files: ['chart-rules.yml'],
-      evaluation_interval: '1m',
-      tests: [
+
+    it('are five, each with a runbook on docs/troubleshooting.md, and parse', async () => {
+      expect(rules.map((r) => r.alert)).toEqual(ALERTS);
+      const anchors = headingAnchors(read('docs/troubleshooting.md'));
+      for (const r of rules) {
+        const url = new URL(r.annotations['runbook_url'] as string);
+        expect(url.pathname, r.alert).toMatch(/\/docs\/troubleshooting\.md$/);
+        expect(anchors, `${r.alert} -> ${url.hash}`).toContain(url.hash.slice(1));
+      }
+      writeFileSync(join(dir, 'check.yml'), stringify({ groups: [{ name: 'g', rules }] }));
+      const result = await run(['check', 'rules', 'check.yml']);
+      expect(result.output).toContain('SUCCESS: 5 rules found');
+      expect(result.code, result.output).toBe(0);
+    });
+
+    it('fire when they should', async () => {
+      await testRules('fire', [
         {
           interval: '1m',
           input_series: [
             // Workspace 42 keeps one outstanding change; 43's drift is corrected after 10 minutes.
-            series('toggl_webhooks_drift', ', workspace_id="42", action="update"', '1x90'),
-            series('toggl_webhooks_drift', ', workspace_id="43", action="create"', '1x10 0x80'),
-            // One failed reconcile at minute 11.
-            series('toggl_webhooks_reconcile_total', ', result="error"', '0x10 1x80'),
-            series('toggl_webhooks_reconcile_total', ', result="success"', '0+1x90'),
-            // Successes every minute until minute 10 (value = time of the success), then none.
-            series('toggl_webhooks_last_success_timestamp_seconds', '', '0+60x10 600x80'),
+            series('toggl_webhooks_drift', '1x90', { workspace_id: '42', action: 'update' }),
+            series('toggl_webhooks_drift', '1x10 0x80', { workspace_id: '43', action: 'create' }),
+            // Successes every minute until minute 10, then only failures.
+            series('toggl_webhooks_reconcile_total', '0+1x10 11x80', { result: 'success' }),
+            series('toggl_webhooks_reconcile_total', '0x10 1+1x80', { result: 'error' }),
+            series('toggl_webhooks_last_success_timestamp_seconds', '0+60x10 600x80'),
+            series('process_start_time_seconds', '0x90'),
             // Invalid files from minute 11 to 30.
-            series('toggl_webhooks_config_valid', '', '1x10 0x20 1x60'),
+            series('toggl_webhooks_config_valid', '1x10 0x20 1x60'),
           ],
           alert_rule_test: [
-            { eval_time: '29m', alertname: 'TogglWebhooksDriftPersists', exp_alerts: [] },
-            {
-              eval_time: '31m',
-              alertname: 'TogglWebhooksDriftPersists',
-              exp_alerts: [
-                {
-                  exp_labels: { severity: 'warning', namespace: 'toggl', workspace_id: '42' },
-                  exp_annotations: {
-                    summary: 'Toggl workspace 42 has not matched git for 30m.',
-                    description: String(
-                      (annotations('TogglWebhooksDriftPersists') as JsonObject).description,
-                    ).replace('{{ $value }}', '1'),
-                  },
-                },
+            ...at('29m', {
+              TogglWebhooksConfigInvalid: [firing('TogglWebhooksConfigInvalid', ns)],
+            }),
+            // The error window still holds the successes of minutes 0-10.
+            ...at('38m', {
+              TogglWebhooksDriftPersists: [
+                firing('TogglWebhooksDriftPersists', { ...ns, workspace_id: '42' }, '1'),
               ],
-            },
-            { eval_time: '5m', alertname: 'TogglWebhooksReconcileFailing', exp_alerts: [] },
-            {
-              eval_time: '20m',
-              alertname: 'TogglWebhooksReconcileFailing',
-              exp_alerts: [
-                {
-                  exp_labels: { severity: 'warning', namespace: 'toggl' },
-                  exp_annotations: annotations('TogglWebhooksReconcileFailing'),
-                },
+            }),
+            ...at('42m', {
+              TogglWebhooksDriftPersists: [
+                firing('TogglWebhooksDriftPersists', { ...ns, workspace_id: '42' }, '1'),
               ],
-            },
-            { eval_time: '60m', alertname: 'TogglWebhooksReconcileFailing', exp_alerts: [] },
-            { eval_time: '72m', alertname: 'TogglWebhooksNoRecentSuccess', exp_alerts: [] },
+              TogglWebhooksReconcileFailing: [firing('TogglWebhooksReconcileFailing', ns)],
+            }),
+            // Last success at 10m: more than an hour without one from 70m, for 5m.
+            ...at('74m', {
+              TogglWebhooksDriftPersists: [
+                firing('TogglWebhooksDriftPersists', { ...ns, workspace_id: '42' }, '1'),
+              ],
+              TogglWebhooksReconcileFailing: [firing('TogglWebhooksReconcileFailing', ns)],
+            }),
             {
-              eval_time: '80m',
+              eval_time: '76m',
               alertname: 'TogglWebhooksNoRecentSuccess',
-              exp_alerts: [
-                {
-                  exp_labels: { severity: 'critical', namespace: 'toggl' },
-                  exp_annotations: annotations('TogglWebhooksNoRecentSuccess'),
-                },
-              ],
+              exp_alerts: [firing('TogglWebhooksNoRecentSuccess', ns)],
             },
-            { eval_time: '5m', alertname: 'TogglWebhooksConfigInvalid', exp_alerts: [] },
+          ],
+        },
+        {
+          // A fresh install that never reaches Toggl: it pages once it has tried for the threshold.
+          interval: '1m',
+          input_series: [
+            series('toggl_webhooks_reconcile_total', '0x90', { result: 'success' }),
+            series('toggl_webhooks_reconcile_total', '0+1x90', { result: 'error' }),
+            series('toggl_webhooks_last_success_timestamp_seconds', '0x90'),
+            series('process_start_time_seconds', '0x90'),
+            series('toggl_webhooks_config_valid', '1x90'),
+          ],
+          alert_rule_test: [
+            ...at('62m', {
+              TogglWebhooksReconcileFailing: [firing('TogglWebhooksReconcileFailing', ns)],
+            }),
             {
-              eval_time: '15m',
-              alertname: 'TogglWebhooksConfigInvalid',
-              exp_alerts: [
-                {
-                  exp_labels: { severity: 'warning', namespace: 'toggl' },
-                  exp_annotations: annotations('TogglWebhooksConfigInvalid'),
-                },
-              ],
+              eval_time: '66m',
+              alertname: 'TogglWebhooksNoRecentSuccess',
+              exp_alerts: [firing('TogglWebhooksNoRecentSuccess', ns)],
             },
-            { eval_time: '45m', alertname: 'TogglWebhooksConfigInvalid', exp_alerts: [] },
-            { eval_time: '45m', alertname: 'TogglWebhooksMetricsAbsent', exp_alerts: [] },
           ],
         },
         {
@@ -161,34 +195,125 @@ promtoolTool.describe('the chart alerts, in promtool', () => {
           interval: '1m',
           input_series: [{ series: 'up{job="something-else"}', values: '1x30' }],
           alert_rule_test: [
-            { eval_time: '10m', alertname: 'TogglWebhooksMetricsAbsent', exp_alerts: [] },
-            {
-              eval_time: '20m',
-              alertname: 'TogglWebhooksMetricsAbsent',
-              exp_alerts: [
-                {
-                  exp_labels: { severity: 'warning', namespace: 'toggl', job: 'tws' },
-                  exp_annotations: annotations('TogglWebhooksMetricsAbsent'),
-                },
-              ],
-            },
-            { eval_time: '20m', alertname: 'TogglWebhooksDriftPersists', exp_alerts: [] },
+            ...at('10m'),
+            ...at('20m', {
+              TogglWebhooksMetricsAbsent: [firing('TogglWebhooksMetricsAbsent', { namespace: NS, job: JOB })],
+            }),
           ],
         },
-      ],
-    };
-    writeFileSync(
-      join(dir, 'chart-rules.yml'),
-      stringify({ groups: [{ name: 'toggl-webhooks-sync', rules }] }),
-    );
-    writeFileSync(join(dir, 'chart-rules.test.yml'), stringify(tests));
-    const result = await promtool(['test', 'rules', 'chart-rules.test.yml']);
-    expect(result.code, result.output).toBe(0);
-    expect(result.output).toContain('SUCCESS');
+      ]);
+    });
+
+    it('stay quiet across a restart during an outage, then page from the last real success', async () => {
+      // Pod a succeeded until minute 10, Toggl went away, pod a was replaced at minute 30 by pod b,
+      // which exports last_success 0 (it never succeeded) while the outage goes on.
+      await testRules('restart', [
+        {
+          interval: '1m',
+          input_series: [
+            series('toggl_webhooks_last_success_timestamp_seconds', '0+60x10 600x19 stale'),
+            series('process_start_time_seconds', '0x29 stale'),
+            series('toggl_webhooks_config_valid', '1x29 stale'),
+            series('toggl_webhooks_last_success_timestamp_seconds', '_x31 0x70', {}, 'b'),
+            series('process_start_time_seconds', '_x31 1860x70', {}, 'b'),
+            series('toggl_webhooks_config_valid', '_x31 1x70', {}, 'b'),
+          ],
+          alert_rule_test: [
+            ...at('36m'),
+            ...at('50m'),
+            ...at('74m'),
+            {
+              eval_time: '76m',
+              alertname: 'TogglWebhooksNoRecentSuccess',
+              exp_alerts: [firing('TogglWebhooksNoRecentSuccess', ns)],
+            },
+          ],
+        },
+      ]);
+    });
+
+    it('stay quiet through a Toggl outage shorter than their windows', async () => {
+      // Reconciles every minute; from minute 20 to 34 every one fails (a 15-minute outage), then they
+      // succeed again.
+      await testRules('outage', [
+        {
+          interval: '1m',
+          input_series: [
+            series('toggl_webhooks_reconcile_total', '0+1x20 20x14 21+1x50', { result: 'success' }),
+            series('toggl_webhooks_reconcile_total', '0x20 1+1x14 15x50', { result: 'error' }),
+            series('toggl_webhooks_last_success_timestamp_seconds', '0+60x20 1200x14 2100+60x50'),
+            series('process_start_time_seconds', '0x85'),
+            series('toggl_webhooks_drift', '0x85', { workspace_id: '42', action: 'create' }),
+            series('toggl_webhooks_config_valid', '1x85'),
+          ],
+          alert_rule_test: [...at('25m'), ...at('34m'), ...at('40m'), ...at('70m')],
+        },
+      ]);
+    });
+
+    it('stay quiet through a config rollout that replaces the pod', async () => {
+      // watch off: a new config rolls the pod. Pod a is healthy until minute 30; pod b appears at
+      // minute 32, loads the new files, finds one change to make and applies it on its first reconcile.
+      await testRules('rollout', [
+        {
+          interval: '1m',
+          input_series: [
+            series('toggl_webhooks_reconcile_total', '0+1x29 stale', { result: 'success' }),
+            series('toggl_webhooks_reconcile_total', '0x29 stale', { result: 'error' }),
+            series('toggl_webhooks_last_success_timestamp_seconds', '0+60x29 stale'),
+            series('process_start_time_seconds', '0x29 stale'),
+            series('toggl_webhooks_config_valid', '1x29 stale'),
+            series('toggl_webhooks_drift', '0x29 stale', { workspace_id: '42', action: 'create' }),
+            series('toggl_webhooks_reconcile_total', '_x32 0 1+1x60', { result: 'success' }, 'b'),
+            series('toggl_webhooks_reconcile_total', '_x32 0x61', { result: 'error' }, 'b'),
+            series('toggl_webhooks_last_success_timestamp_seconds', '_x32 0 1980+60x60', {}, 'b'),
+            series('process_start_time_seconds', '_x32 1915x61', {}, 'b'),
+            series('toggl_webhooks_config_valid', '_x32 0 1x60', {}, 'b'),
+            series('toggl_webhooks_drift', '_x32 1 0x60', { workspace_id: '42', action: 'update' }, 'b'),
+          ],
+          alert_rule_test: [...at('31m'), ...at('33m'), ...at('40m'), ...at('60m'), ...at('90m')],
+        },
+      ]);
+    });
+
+    it('read only the series the daemon exports', () => {
+      const allowed = new Set<string>([...CORE_METRICS, ...EXTRA_METRICS, 'process_start_time_seconds']);
+      for (const r of rules) {
+        const names = promqlMetricNames(r.expr);
+        expect(names.length, r.expr).toBeGreaterThan(0);
+        expect(
+          names.filter((n) => !allowed.has(n)),
+          r.expr,
+        ).toEqual([]);
+      }
+    });
+
+    it('leave out the absent-metrics alert while the daemon is paused (replicaCount 0)', async () => {
+      const { objects } = await render(helm, [
+        `${CHART_DIR}/ci/default-values.yaml`,
+        { replicaCount: 0, prometheusRule: { enabled: true } },
+      ]);
+      const paused = objects.find((o) => o.kind === 'PrometheusRule') as unknown as {
+        spec: { groups: { rules: Rule[] }[] };
+      };
+      expect(paused.spec.groups[0]!.rules.map((r) => r.alert)).toEqual(ALERTS.slice(0, 4));
+    });
+
+    it('are the ones docs/helm-and-docker.md shows', () => {
+      const doc = read('docs/helm-and-docker.md');
+      const block = (/```promql\n([\s\S]*?)```/.exec(doc)?.[1] ?? '').replace(/\s+/g, ' ');
+      for (const r of rules) {
+        const unscoped = r.expr
+          .replaceAll(`namespace="${NS}", job="${JOB}", `, '')
+          .replaceAll(`{namespace="${NS}", job="${JOB}"}`, '')
+          .replace(/\s+/g, ' ');
+        expect(block, r.alert).toContain(unscoped);
+      }
+    });
   });
 });
 
-promtoolTool.describe('the other PromQL we ship, in promtool', () => {
+promtool.describe('the other PromQL we ship, in promtool', () => {
   it('parses every Grafana query', async () => {
     const dashboard = JSON.parse(read('examples/grafana/dashboard.json')) as {
       panels: { targets?: { expr: string }[] }[];
@@ -196,24 +321,38 @@ promtoolTool.describe('the other PromQL we ship, in promtool', () => {
     const exprs = dashboard.panels.flatMap((panel) => (panel.targets ?? []).map((t) => t.expr));
     expect(exprs.length).toBeGreaterThan(10);
     // Grafana's variables, as Grafana substitutes them before querying.
-    const rules = exprs.map((expr, i) => ({
+    const recording = exprs.map((expr, i) => ({
       record: `grafana:query_${i}`,
-      expr: expr.replaceAll('$__rate_interval', '4m').replaceAll('$job', '.*').replaceAll('$workspace', '.*'),
+      expr: expr
+        .replaceAll('$__rate_interval', '4m')
+        .replaceAll('$job', '.*')
+        .replaceAll('$workspace', '.*')
+        .replaceAll('$namespace', '.*'),
     }));
-    writeFileSync(join(dir, 'grafana.yml'), stringify({ groups: [{ name: 'grafana', rules }] }));
-    const result = await promtool(['check', 'rules', 'grafana.yml']);
+    writeFileSync(join(dir, 'grafana.yml'), stringify({ groups: [{ name: 'grafana', rules: recording }] }));
+    const result = await run(['check', 'rules', 'grafana.yml']);
     expect(result.code, result.output).toBe(0);
-    expect(result.output).toContain(`SUCCESS: ${rules.length} rules found`);
+    expect(result.output).toContain(`SUCCESS: ${recording.length} rules found`);
   });
+});
 
-  it('parses the alert expressions of docs/helm-and-docker.md', async () => {
-    const doc = read('docs/helm-and-docker.md');
-    const block = /```promql\n([\s\S]*?)```/.exec(doc)?.[1] ?? '';
-    const exprs = block.split('\n').filter((l) => l.trim() && !l.startsWith('#'));
-    expect(exprs).toHaveLength(5);
-    const rules = exprs.map((expr, i) => ({ alert: `Readme${i}`, expr }));
-    writeFileSync(join(dir, 'readme.yml'), stringify({ groups: [{ name: 'readme', rules }] }));
-    const result = await promtool(['check', 'rules', 'readme.yml']);
-    expect(result.code, result.output).toBe(0);
+/** GitHub's heading anchors: lower case, punctuation dropped, spaces to dashes. */
+function headingAnchors(markdown: string): string[] {
+  return [...markdown.matchAll(/^#{1,6} (.+)$/gm)].map((m) =>
+    (m[1] as string)
+      .trim()
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+      .replace(/\s/g, '-'),
+  );
+}
+
+describe('headingAnchors', () => {
+  it('derives the anchors GitHub gives headings', () => {
+    expect(headingAnchors('# Troubleshooting\n## `402` / API quota exhausted\n### No metrics')).toEqual([
+      'troubleshooting',
+      '402--api-quota-exhausted',
+      'no-metrics',
+    ]);
   });
 });

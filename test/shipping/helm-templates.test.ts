@@ -4,9 +4,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import {
   CHART_DIR,
-  CORE_METRICS,
   chartTemplates,
-  EXTRA_METRICS,
   enclosingBlocks,
   type JsonObject,
   promqlMetricNames,
@@ -226,59 +224,6 @@ describe('configmap.yaml, service.yaml, servicemonitor.yaml', () => {
     expect(sm.split('\n')[0]).toBe('{{- if .Values.serviceMonitor.enabled }}');
     expect(sm).toContain('apiVersion: monitoring.coreos.com/v1');
     expect(sm).toMatch(/- port: metrics\n\s+path: \/metrics/);
-  });
-});
-
-describe('prometheusrule.yaml', () => {
-  const rule = tpl('prometheusrule.yaml');
-  const exprs = [...rule.matchAll(/expr: \|-\n\s+([^\n]+)\n/g)].map((m) => m[1] as string);
-
-  it('is optional and holds the alerts of docs/helm-and-docker.md', () => {
-    expect(rule.split('\n')[0]).toBe('{{- if .Values.prometheusRule.enabled }}');
-    expect(rule).toContain('apiVersion: monitoring.coreos.com/v1');
-    expect([...rule.matchAll(/- alert: (\w+)/g)].map((m) => m[1])).toEqual([
-      'TogglWebhooksDriftPersists',
-      'TogglWebhooksReconcileFailing',
-      'TogglWebhooksNoRecentSuccess',
-      'TogglWebhooksConfigInvalid',
-      'TogglWebhooksMetricsAbsent',
-    ]);
-    expect(exprs).toHaveLength(5);
-  });
-
-  it('alerts on persisting drift, failing reconciles, no success for an hour and invalid config', () => {
-    expect(exprs[0]).toMatch(/^sum by \(namespace, workspace_id\) \(toggl_webhooks_drift\{.*\}\) > 0$/);
-    expect(rule).toContain('for: {{ $p.driftFor }}');
-    expect(exprs[1]).toMatch(
-      /increase\(toggl_webhooks_reconcile_total\{.*result="error"\}\[\{\{ \$p\.errorWindow \}\}\]\)\) > 0$/,
-    );
-    expect(exprs[2]).toMatch(
-      /^time\(\) - max by \(namespace\) \(toggl_webhooks_last_success_timestamp_seconds\{.*\}\) > \{\{ \$p\.noSuccessSeconds \}\}$/,
-    );
-    expect(exprs[3]).toMatch(/toggl_webhooks_config_valid\{.*\}\) == 0$/);
-    // Silence is not health: no series at all (down, not scraped, wrong selector) alerts too, unless paused.
-    expect(exprs[4]).toMatch(/^absent\(toggl_webhooks_config_valid\{.*\}\)$/);
-    expect(enclosingBlocks(rule, rule.indexOf('TogglWebhooksMetricsAbsent'))).toContain(
-      'if gt (int .Values.replicaCount) 0 ',
-    );
-    expect((values.prometheusRule as JsonObject).noSuccessSeconds).toBe(3600);
-  });
-
-  it('uses only the metrics of docs/daemon-and-metrics.md', () => {
-    const allowed = new Set<string>([...CORE_METRICS, ...EXTRA_METRICS]);
-    for (const expr of exprs) {
-      const names = promqlMetricNames(expr);
-      expect(names.length, expr).toBeGreaterThan(0);
-      expect(
-        names.filter((n) => !allowed.has(n)),
-        expr,
-      ).toEqual([]);
-    }
-  });
-
-  it('renders Prometheus template variables literally, not as Helm actions', () => {
-    expect(rule).toContain('{{ `{{ $labels.workspace_id }}` }}');
-    expect(rule).not.toMatch(/(?<!`)\{\{ \$(labels|value)/);
   });
 });
 
