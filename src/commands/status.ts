@@ -1,6 +1,7 @@
+import { runSecrets } from '../sensitive/collect.js';
 import { renderStatusJson, renderStatusText } from '../status/render.js';
 import { collectStatus, isPending, isUnhealthy, type StatusReport } from '../status/report.js';
-import { redact } from '../util/redact.js';
+import type { Subscription } from '../toggl/types.js';
 import { EXIT, type Io, loadOrReport, makeClient, printConfigIssues, processIo } from './shell.js';
 
 /** What `status` was asked to do, parsed by src/cli/. */
@@ -20,9 +21,13 @@ export async function runStatus(opts: StatusOptions, io: Io = processIo): Promis
     printConfigIssues(io, issues, 'nothing was read'),
   );
   if (!desired) return EXIT.failed;
-  const { api } = await makeClient(io, { apiUrl: opts.apiUrl, quotaMode: 'fail' });
-  const report = await collectStatus(desired, api);
-  io.stdout.write(redact(opts.output === 'json' ? renderStatusJson(report) : renderStatusText(report)));
+  const { api, config } = await makeClient(io, { apiUrl: opts.apiUrl, quotaMode: 'fail' });
+  const lists: Array<readonly Subscription[]> = [];
+  const report = await collectStatus(desired, api, (live) => lists.push(live));
+  const secrets = runSecrets({ tokens: [config.token], desired, live: lists });
+  io.stdout.write(
+    opts.output === 'json' ? renderStatusJson(report, secrets) : renderStatusText(report, secrets),
+  );
   return statusExitCode(report, opts.detailedExitcode);
 }
 

@@ -8,6 +8,7 @@ import { renderConfigErrorsJson, renderConfigErrorsMarkdown } from '../output/co
 import type { OutputFormat } from '../output/formats.js';
 import { renderJson, renderResult } from '../output/index.js';
 import { type PlanIdentity, planIdentity, planKeyFromToken } from '../plan/identity.js';
+import { runSecrets } from '../sensitive/collect.js';
 import type { TogglApi } from '../toggl/types.js';
 import { redact } from '../util/redact.js';
 import {
@@ -57,6 +58,7 @@ export async function runSync(opts: SyncOptions, io: Io = processIo): Promise<nu
   // flight is awaited, so a change the API applied is never reported as failed.
   let api: TogglApi | undefined;
   let planKey: Uint8Array | undefined;
+  let token: string | undefined;
   const client = async () => {
     if (api) return api;
     const made = await makeClient(io, {
@@ -65,6 +67,7 @@ export async function runSync(opts: SyncOptions, io: Io = processIo): Promise<nu
       hooks: { onRetry: (info) => logger.warn({ ...info }, 'retrying an API request') },
     });
     planKey = planKeyFromToken(made.config.token);
+    token = made.config.token;
     api = made.api;
     return api;
   };
@@ -113,10 +116,11 @@ export async function runSync(opts: SyncOptions, io: Io = processIo): Promise<nu
       },
       check: reviewed ? reviewedPlanCheck({ desired, saved, expectedHash: opts.expectPlanHash }) : undefined,
     });
-    io.stdout.write(renderResult(result, opts.output, useColor(io)));
+    const secrets = runSecrets({ tokens: [token], desired, live: result.live.values() });
+    io.stdout.write(renderResult(result, opts.output, useColor(io), secrets));
     if (opts.outFile !== undefined) {
       try {
-        const review = JSON.parse(renderJson(result));
+        const review = JSON.parse(renderJson(result, secrets));
         await writeSavedPlan({
           file: opts.outFile,
           result,

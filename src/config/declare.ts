@@ -1,7 +1,7 @@
 import type { Node } from 'yaml';
 import type { ConfigIssue, SourcePosition } from '../errors.js';
 import type { SubscriptionDeclaration, SubscriptionsDocument } from '../generated/schema-types.js';
-import { registerSecret } from '../util/redact.js';
+import { urlCarriesCredential } from '../sensitive/url.js';
 import { type ExpandProblem, expandVariables } from './expand.js';
 import type { WorkspaceDeclaration } from './merge.js';
 import { displayPath, nodeAt, type PathSegment, type Tree, valueOffset } from './nodes.js';
@@ -85,11 +85,12 @@ function declareSubscription(
   }
 
   let secret: string | undefined;
+  const substituted = [...(url?.values ?? [])];
   if (raw.secret !== undefined) {
     const expanded = expandField(raw.secret, [...path, 'secret'], tree, ctx, issues);
     if (expanded) {
       secret = expanded.value;
-      registerSecret(secret);
+      substituted.push(...expanded.values);
       if (secret === '') {
         const refs = expanded.names.map((n) => `\${${n}}`).join(', ');
         issues.push({
@@ -118,12 +119,19 @@ function declareSubscription(
     filters.push({ entity: f.entity, action: f.action });
   });
 
+  const urlValue = url?.value ?? raw.url_callback;
   const sub: DesiredSubscription = {
     description: raw.description,
-    url_callback: url?.value ?? raw.url_callback,
+    url_callback: urlValue,
     enabled: raw.enabled ?? true,
     event_filters: filters,
     source: ctx.at(valueOffset(nodeAt(tree, [...path, 'description'])) ?? 0),
+    sensitive: {
+      // The whole field, not only the substituted part: `https://x/${T}` printed as `https://x/…`
+      // would still tell a reader where the secret goes and how long it is.
+      url_callback: (url?.names.length ?? 0) > 0 || urlCarriesCredential(urlValue),
+      substituted: [...new Set(substituted)],
+    },
   };
   if (secret !== undefined) sub.secret = secret;
   return sub;
@@ -136,14 +144,16 @@ function expandField(
   tree: Tree,
   ctx: DeclareContext,
   issues: ConfigIssue[],
-): { value: string; names: string[] } | undefined {
+): { value: string; names: string[]; values: string[] } | undefined {
   const result = expandVariables(raw, ctx.env);
   if (result.ok) {
-    // Substituted values are masked in every output: they are usually tokens. Short or purely numeric
-    // values (a port, a workspace id, `true`) would mask innocent text everywhere, so they are not.
-    for (const value of result.values)
-      if (value.length >= 8 && !/^[\d.]+$/.test(value)) registerSecret(value);
-    return { value: result.value, names: [...new Set(result.variables.map((v) => v.name))] };
+    // Every substituted value is sensitive, whatever its length or shape: the marks say so as data,
+    // and the outputs never search text for it (docs/secrets.md).
+    return {
+      value: result.value,
+      names: [...new Set(result.variables.map((v) => v.name))],
+      values: result.values,
+    };
   }
   const located = nodeAt(tree, path);
   const node = located.node as Node | undefined;
@@ -177,7 +187,14 @@ function isHttpUrl(value: string): boolean {
 
 /** Stands for an invalid subscription in the merge; the run fails anyway, so its fields are never used. */
 function placeholder(description: string, source: SourcePosition): DesiredSubscription {
-  return { description, url_callback: '', enabled: true, event_filters: [], source };
+  return {
+    description,
+    url_callback: '',
+    enabled: true,
+    event_filters: [],
+    source,
+    sensitive: { url_callback: true, substituted: [] },
+  };
 }
 
 /**

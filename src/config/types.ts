@@ -11,12 +11,24 @@ export interface EventFilter {
   action: string;
 }
 
+/**
+ * What of a subscription is sensitive, decided where the value enters (docs/secrets.md). A declared
+ * `secret` is always sensitive and needs no mark.
+ */
+export interface SubscriptionMarks {
+  /** Built from a `${VAR}` reference (as a whole), or carrying a credential in its own text. */
+  url_callback: boolean;
+  /** The values substituted for `${VAR}` references: sensitive on their own too, whatever their length. */
+  substituted: string[];
+}
+
 export interface DesiredSubscription {
   description: string;
   url_callback: string;
   enabled: boolean;
-  /** Only present when declared; an undeclared secret is never compared. */
+  /** Only present when declared; an undeclared secret is never compared. Always sensitive. */
   secret?: string;
+  sensitive: SubscriptionMarks;
   event_filters: EventFilter[];
   /** Where the subscription was declared (its `description` node), for messages. */
   source: SourcePosition;

@@ -1,7 +1,7 @@
 import { Document, Scalar, type YAMLMap, type YAMLSeq } from 'yaml';
 import { escapeVariables } from '../config/expand.js';
+import { urlCredentialReasons } from '../sensitive/url.js';
 import type { ApiEventFilter, Subscription } from '../toggl/types.js';
-import { redactUrl } from '../util/redact.js';
 import { compareText, quote } from '../util/text.js';
 import { VERSION } from '../version.js';
 import { SecretNames } from './varnames.js';
@@ -14,9 +14,9 @@ import { SecretNames } from './varnames.js';
  * - secrets are never written: the live secret is not even read here (see `ExportedSubscription`). Each
  *   subscription gets a commented-out `# secret: ${NAME}` line instead. Uncommented it would be an unset
  *   variable (an error) or a compared value, so it stays a comment until the user chooses to manage it.
- *
- * The YAML is data that must round-trip, so it is not passed through `redact` (which would mask query
- * values inside `url_callback` and turn the export into a plan to change every URL).
+ * - a live URL that carries a credential (userinfo, a query, a fragment, a hook token in its path or
+ *   host, see src/sensitive/url.ts) is written as a `${NAME_URL}` reference with a comment, never
+ *   verbatim: the file is meant for git. With the variable set to the live URL the round trip holds.
  */
 
 export interface ExportedWorkspace {
@@ -26,6 +26,8 @@ export interface ExportedWorkspace {
 
 export interface SecretVariable {
   name: string;
+  /** `secret`: the commented `secret:` line; `url`: the `url_callback` reference that must be set. */
+  kind: 'secret' | 'url';
   workspace_id: number;
   description: string;
 }
@@ -37,7 +39,7 @@ export interface RenderOptions {
 
 export interface RenderResult {
   yaml: string;
-  /** The variables named in the commented `secret:` lines, in file order. */
+  /** The variables the file names: commented `secret:` lines and `url_callback` references, in file order. */
   variables: SecretVariable[];
   /** Things the user must look at before committing (already free of credentials). */
   warnings: string[];
@@ -81,31 +83,35 @@ export function renderExport(workspaces: readonly ExportedWorkspace[], opts: Ren
 
     const wsVars: SecretVariable[] = [];
     const items = kept.map((sub) => {
-      const variable = {
+      const variable: SecretVariable = {
         name: names.next(sub.description),
+        kind: 'secret',
         workspace_id: ws.workspace_id,
         description: sub.description,
       };
       wsVars.push(variable);
-      const urlWarning = urlCredentials(sub.url_callback);
-      if (urlWarning) {
+      const reasons = urlCredentialReasons(sub.url_callback);
+      let urlVariable: SecretVariable | undefined;
+      if (reasons.length > 0) {
+        urlVariable = { ...variable, name: names.next(sub.description, 'URL'), kind: 'url' };
+        wsVars.push(urlVariable);
         warnings.push(
-          `workspace ${ws.workspace_id}, subscription ${quote(sub.description)}: url_callback ` +
-            `${redactUrl(sub.url_callback)} carries ${urlWarning}; move them to \${VAR} references ` +
-            'before committing the file',
+          `workspace ${ws.workspace_id}, subscription ${quote(sub.description)}: the live url_callback ` +
+            `carries ${reasons.join(' and ')}, so it is written as \${${urlVariable.name}}; set ` +
+            `${urlVariable.name} to the subscription's URL in the environment of every run`,
         );
       }
-      return { sub, variable, urlWarning };
+      return { sub, variable, urlVariable, urlReasons: reasons };
     });
     variables.push(...wsVars);
 
     const doc = new Document({
       workspace_id: ws.workspace_id,
       prune,
-      subscriptions: items.map(({ sub }) => ({
+      subscriptions: items.map(({ sub, urlVariable }) => ({
         description: sub.description,
         // A literal `${` in a live URL would read back as a variable reference; `$${` keeps it literal.
-        url_callback: escapeVariables(sub.url_callback),
+        url_callback: urlVariable ? `\${${urlVariable.name}}` : escapeVariables(sub.url_callback),
         enabled: sub.enabled,
         event_filters: sortFilters(sub.event_filters),
       })),
@@ -128,7 +134,12 @@ export function renderExport(workspaces: readonly ExportedWorkspace[], opts: Ren
 
 function decorate(
   map: YAMLMap,
-  item: { sub: ExportedSubscription; variable: SecretVariable; urlWarning: string | undefined },
+  item: {
+    sub: ExportedSubscription;
+    variable: SecretVariable;
+    urlVariable: SecretVariable | undefined;
+    urlReasons: string[];
+  },
 ): void {
   for (const pair of map.items) {
     const key = (pair.key as Scalar).value;
@@ -136,8 +147,9 @@ function decorate(
     // Double quotes for every description: YAML 1.1 readers take `yes`, `on` or `1e3` for non-strings,
     // and quotes, colons, `#`, leading `*`/`&`/`!` and control characters are all escaped the same way.
     if (key === 'description') (value as Scalar).type = Scalar.QUOTE_DOUBLE;
-    if (key === 'url_callback' && item.urlWarning) {
-      (value as Scalar).comment = ` carries ${item.urlWarning}: move them to \${VAR} references`;
+    if (key === 'url_callback' && item.urlVariable) {
+      (value as Scalar).comment =
+        ` the live URL carries ${item.urlReasons.join(' and ')}: set ${item.urlVariable.name} to it`;
     }
     if (key === 'event_filters') {
       (pair.key as Scalar).commentBefore =
@@ -159,11 +171,20 @@ function header(
     ` Exported by toggl-webhooks-sync ${VERSION} from workspace ${ws.workspace_id}: ${count} subscription${count === 1 ? '' : 's'}.`,
     ' Review it, commit it, and `toggl-webhooks-sync sync --dry-run` plans no change.',
   );
-  if (vars.length > 0) {
+  const secrets = vars.filter((v) => v.kind === 'secret');
+  const urls = vars.filter((v) => v.kind === 'url');
+  if (urls.length > 0) {
+    lines.push(
+      ' URLs that carry a credential are never exported. Set each of these variables to the live URL of',
+      ' its subscription (Toggl Track > Integrations > Webhooks) in the environment of every run:',
+      ...urls.map((v) => `   ${v.name}  ${quote(v.description)}`),
+    );
+  }
+  if (secrets.length > 0) {
     lines.push(
       ' Secrets are never exported. Without a `secret:` line the live secret is kept and never compared.',
       ' To manage one, uncomment its line and set the variable in the environment of every run:',
-      ...vars.map((v) => `   ${v.name}  ${quote(v.description)}`),
+      ...secrets.map((v) => `   ${v.name}  ${quote(v.description)}`),
     );
   }
   return lines.join('\n');
@@ -197,20 +218,4 @@ function sortFilters(filters: readonly ApiEventFilter[]): ApiEventFilter[] {
       return true;
     })
     .map((f) => ({ entity: f.entity, action: f.action }));
-}
-
-/** "userinfo and query values", "query values" or undefined: what would leak into git. */
-export function urlCredentials(raw: string): string | undefined {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    return undefined;
-  }
-  const userinfo = url.username !== '' || url.password !== '';
-  const query = [...url.searchParams.values()].some((v) => v !== '');
-  if (userinfo && query) return 'userinfo and query values';
-  if (userinfo) return 'userinfo';
-  if (query) return 'query values';
-  return undefined;
 }

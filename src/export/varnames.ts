@@ -49,12 +49,15 @@ export function slugify(description: string): string {
 export class SecretNames {
   private readonly used = new Set<string>();
 
-  /** `<SLUG>_SECRET`, `WEBHOOK_SECRET` when the description has nothing ASCII, `_2`, `_3`... on collision. */
-  next(description: string): string {
+  /**
+   * `<SLUG>_SECRET` (or `<SLUG>_URL`), `WEBHOOK_SECRET` when the description has nothing ASCII, `_2`,
+   * `_3`... on collision.
+   */
+  next(description: string, suffix: 'SECRET' | 'URL' = 'SECRET'): string {
     let slug = slugify(description);
     if (slug === '') slug = 'WEBHOOK';
     else if (/^[0-9]/.test(slug)) slug = `WEBHOOK_${slug}`;
-    const base = `${slug}_SECRET`;
+    const base = `${slug}_${suffix}`;
     let name = base;
     for (let n = 2; this.used.has(name); n++) name = `${base}_${n}`;
     this.used.add(name);

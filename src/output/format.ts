@@ -1,11 +1,15 @@
 import type { ChangeOutcome } from '../apply/types.js';
 import type { Change, ChangeDiff } from '../plan/types.js';
+import { showChange } from '../sensitive/render.js';
+import type { SecretSet } from '../sensitive/secret-set.js';
+import { show } from '../sensitive/value.js';
 import type { ApiEventFilter } from '../toggl/types.js';
-import { redactUrl } from '../util/redact.js';
 
 /**
  * Pieces shared by the renderers. Renderers only ever read a change's `diff`, description and ids:
- * never `body`, `desired` or `live`, which hold secrets. URLs always go through `redactUrl`.
+ * never `body`, `desired` or `live`, which hold secrets. A diff's sensitive sides are `Sensitive` values
+ * and print as a placeholder through `show`; text from outside (API messages, live descriptions) goes
+ * through the run's `SecretSet.scrub` (docs/secrets.md).
  */
 
 export type Verb = 'create' | 'update' | 'enable' | 'disable' | 'delete';
@@ -45,6 +49,14 @@ export interface FieldLine {
   text: string;
 }
 
+/**
+ * The description to print: a declared one is the user's own text; a live one (a delete) came from the
+ * API and is scrubbed like any text from outside.
+ */
+export function descriptionOf(change: Change, secrets: SecretSet): string {
+  return change.action === 'delete' ? secrets.scrub(change.description) : change.description;
+}
+
 /** The human lines of a change's diff, secret-free: `url_callback: a -> b`, `secret: (changed)`. */
 export function diffLines(change: Change): FieldLine[] {
   const d = change.diff;
@@ -53,13 +65,8 @@ export function diffLines(change: Change): FieldLine[] {
   if (d.description)
     lines.push({ field: 'description', text: `${d.description.before} -> ${d.description.after}` });
   if (d.url_callback) {
-    const before = redactUrl(d.url_callback.before);
-    const after = redactUrl(d.url_callback.after);
-    if (creating) lines.push({ field: 'url_callback', text: after });
-    else if (before === after) {
-      // Only credentials or query values differ; both sides are masked, so say so instead of `a -> a`.
-      lines.push({ field: 'url_callback', text: `${after} (credentials or query values changed)` });
-    } else lines.push({ field: 'url_callback', text: `${before} -> ${after}` });
+    const { before, after } = d.url_callback;
+    lines.push({ field: 'url_callback', text: creating ? show(after) : showChange(before, after) });
   }
   if (d.event_filters) {
     const text = filtersDiffText(d.event_filters);

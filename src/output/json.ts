@@ -1,8 +1,9 @@
 import { summarize } from '../apply/summary.js';
 import type { ChangeOutcome, ReconcileResult } from '../apply/types.js';
 import type { ChangeDiff } from '../plan/types.js';
-import { redact, redactUrl } from '../util/redact.js';
-import { subscriptionIdOf } from './format.js';
+import { jsonChange as jsonField } from '../sensitive/render.js';
+import type { SecretSet } from '../sensitive/secret-set.js';
+import { descriptionOf, subscriptionIdOf } from './format.js';
 
 /** SPEC section 3: the one document `--output json` writes on stdout. */
 export interface JsonDocument {
@@ -24,23 +25,31 @@ export interface JsonDocument {
   errors: Array<{ workspace_id: number | null; stage: string; code: string; message: string }>;
 }
 
+/**
+ * A diff as JSON: a sensitive URL side is the placeholder `(sensitive)` and `sensitive: true` says a side
+ * was hidden, so a script can tell "changed, value hidden" from a real value (docs/secrets.md).
+ */
+export interface JsonDiff extends Omit<ChangeDiff, 'url_callback'> {
+  url_callback?: { before: string; after: string; sensitive: boolean };
+}
+
 export interface JsonChange {
   action: 'create' | 'update' | 'patch' | 'delete';
   description: string;
   /** null for a create that was not (successfully) made. */
   subscription_id: number | null;
-  diff: ChangeDiff;
+  diff: JsonDiff;
   status: 'planned' | 'applied' | 'failed';
   error?: string;
 }
 
-export function toJsonDocument(result: ReconcileResult): JsonDocument {
+export function toJsonDocument(result: ReconcileResult, secrets: SecretSet): JsonDocument {
   const s = summarize(result);
   const byWorkspace = new Map<number, JsonChange[]>();
   for (const wp of result.plan.workspaces) byWorkspace.set(wp.workspace_id, []);
   for (const o of result.outcomes) {
     const list = byWorkspace.get(o.change.workspace_id) ?? [];
-    list.push(jsonChange(o));
+    list.push(jsonChange(o, secrets));
     byWorkspace.set(o.change.workspace_id, list);
   }
   return {
@@ -60,36 +69,34 @@ export function toJsonDocument(result: ReconcileResult): JsonDocument {
       workspace_id: f.workspace_id > 0 ? f.workspace_id : null,
       stage: f.stage,
       code: f.error.code,
-      message: redact(f.error.message),
+      message: secrets.scrub(f.error.message),
     })),
   };
 }
 
 /** The document as text, pretty-printed, with a final newline. */
-export function renderJson(result: ReconcileResult): string {
-  // Redact the string leaves, not the serialized text: masking inside the text could hit a number or
-  // a key and leave a document that no longer parses.
-  return `${JSON.stringify(toJsonDocument(result), (_key, value: unknown) => (typeof value === 'string' ? redact(value) : value), 2)}\n`;
+export function renderJson(result: ReconcileResult, secrets: SecretSet): string {
+  return `${JSON.stringify(toJsonDocument(result, secrets), null, 2)}\n`;
 }
 
-function jsonChange(o: ChangeOutcome): JsonChange {
+function jsonChange(o: ChangeOutcome, secrets: SecretSet): JsonChange {
   const out: JsonChange = {
     action: o.change.action,
-    description: o.change.description,
+    description: descriptionOf(o.change, secrets),
     subscription_id: subscriptionIdOf(o) ?? null,
     diff: safeDiff(o.change.diff),
     status: o.status,
   };
-  if (o.status === 'failed') out.error = redact(o.error ?? 'failed');
+  if (o.status === 'failed') out.error = secrets.scrub(o.error ?? 'failed');
   return out;
 }
 
 /** A copy built field by field, so nothing but the documented keys (and no secret value) can slip in. */
-function safeDiff(d: ChangeDiff): ChangeDiff {
-  const out: ChangeDiff = {};
+function safeDiff(d: ChangeDiff): JsonDiff {
+  const out: JsonDiff = {};
   if (d.description) out.description = { before: d.description.before, after: d.description.after };
   if (d.url_callback) {
-    out.url_callback = { before: redactUrl(d.url_callback.before), after: redactUrl(d.url_callback.after) };
+    out.url_callback = jsonField(d.url_callback.before, d.url_callback.after);
   }
   if (d.event_filters) {
     const copy = (fs: typeof d.event_filters.added) =>

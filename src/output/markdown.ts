@@ -1,31 +1,39 @@
 import { summarize } from '../apply/summary.js';
 import type { ChangeOutcome, ReconcileResult } from '../apply/types.js';
-import { redact } from '../util/redact.js';
-import { diffLines, NO_CHANGES, planLine, SYMBOL, subscriptionIdOf, verbOf } from './format.js';
+import type { SecretSet } from '../sensitive/secret-set.js';
+import {
+  descriptionOf,
+  diffLines,
+  NO_CHANGES,
+  planLine,
+  SYMBOL,
+  subscriptionIdOf,
+  verbOf,
+} from './format.js';
 
 /**
  * A pull-request comment: a heading, one table row per change, workspace errors and the summary line.
  * Everything user-written is escaped so a description cannot break the table or inject HTML/links.
  */
-export function renderMarkdown(result: ReconcileResult): string {
+export function renderMarkdown(result: ReconcileResult, secrets: SecretSet): string {
   const s = summarize(result);
   const out: string[] = [];
   out.push(`### toggl-webhooks-sync ${result.dryRun ? 'plan' : 'apply'}`, '');
 
   if (result.outcomes.length === 0 && result.failures.length === 0) {
     out.push(NO_CHANGES, ...planHashLines(result));
-    return `${redact(out.join('\n'))}\n`;
+    return `${out.join('\n')}\n`;
   }
 
   if (result.outcomes.length > 0) {
     out.push('| | action | workspace | subscription | changes | status |');
     out.push('| --- | --- | --- | --- | --- | --- |');
-    for (const o of result.outcomes) out.push(row(o));
+    for (const o of result.outcomes) out.push(row(o, secrets));
     out.push('');
   }
   for (const f of result.failures) {
     const where = f.workspace_id > 0 ? `workspace ${f.workspace_id}, ${f.stage}` : f.stage;
-    out.push(`> **Error** (${where}): ${text(f.error.message)}`, '');
+    out.push(`> **Error** (${where}): ${text(secrets.scrub(f.error.message))}`, '');
   }
   out.push(`**${planLine(s)}**`);
   if (!result.dryRun && result.outcomes.length > 0) {
@@ -35,7 +43,7 @@ export function renderMarkdown(result: ReconcileResult): string {
     );
   }
   out.push(...planHashLines(result));
-  return `${redact(out.join('\n'))}\n`;
+  return `${out.join('\n')}\n`;
 }
 
 /**
@@ -51,19 +59,19 @@ function planHashLines(result: ReconcileResult): string[] {
   ];
 }
 
-function row(o: ChangeOutcome): string {
+function row(o: ChangeOutcome, secrets: SecretSet): string {
   const verb = verbOf(o.change);
   const id = subscriptionIdOf(o);
   const fields =
     o.change.action === 'patch' ? [] : diffLines(o.change).map((l) => `${text(l.field)}: ${code(l.text)}`);
   let status: string = o.status;
   if (o.status === 'applied') status = '✅ applied';
-  if (o.status === 'failed') status = `❌ failed: ${text(o.error ?? '')}`;
+  if (o.status === 'failed') status = `❌ failed: ${text(secrets.scrub(o.error ?? ''))}`;
   const cells = [
     code(SYMBOL[verb]),
     verb,
     String(o.change.workspace_id),
-    `${text(o.change.description)}${id === undefined ? '' : ` (id ${id})`}`,
+    `${text(descriptionOf(o.change, secrets))}${id === undefined ? '' : ` (id ${id})`}`,
     fields.join('<br>'),
     status,
   ];

@@ -1,7 +1,8 @@
 import { summarize } from '../apply/summary.js';
 import type { ChangeOutcome, ReconcileResult } from '../apply/types.js';
-import { redact } from '../util/redact.js';
+import type { SecretSet } from '../sensitive/secret-set.js';
 import {
+  descriptionOf,
   diffLines,
   NO_CHANGES,
   oneLine,
@@ -16,6 +17,8 @@ import {
 export interface TextOptions {
   /** ANSI colours; the CLI turns them on for a TTY without NO_COLOR. */
   color: boolean;
+  /** The run's secrets, for the text that came from outside (API messages, live descriptions). */
+  secrets: SecretSet;
 }
 
 const CODES = { red: 31, green: 32, yellow: 33, cyan: 36, bold: 1, dim: 2 } as const;
@@ -41,14 +44,14 @@ export function renderText(result: ReconcileResult, opts: TextOptions): string {
   const attempted = !result.dryRun && result.outcomes.some((o) => o.status !== 'planned');
 
   for (const outcome of result.outcomes) {
-    out.push(...changeLines(outcome, result, paint));
+    out.push(...changeLines(outcome, result, paint, opts.secrets));
   }
 
   if (result.outcomes.length > 0) out.push('');
   for (const f of result.failures) {
     // Workspace 0 is the run as a whole (a plan check); its message names the workspaces itself.
     const where = f.workspace_id > 0 && f.stage !== 'plan' ? `workspace ${f.workspace_id}: ` : '';
-    out.push(`${paint('red', 'Error:')} ${where}${multiLine(f.error.message)}`);
+    out.push(`${paint('red', 'Error:')} ${where}${multiLine(opts.secrets.scrub(f.error.message))}`);
   }
   if (result.failures.length > 0) out.push('');
 
@@ -79,13 +82,14 @@ export function renderText(result: ReconcileResult, opts: TextOptions): string {
       out.push(paint('green', `Apply complete: ${s.applied} applied.`));
     }
   }
-  return `${redact(out.join('\n'))}\n`;
+  return `${out.join('\n')}\n`;
 }
 
 function changeLines(
   outcome: ChangeOutcome,
   result: ReconcileResult,
   paint: (style: Style, text: string) => string,
+  secrets: SecretSet,
 ): string[] {
   const change = outcome.change;
   const verb = verbOf(change);
@@ -99,14 +103,14 @@ function changeLines(
     else status = `: ${paint('dim', 'not applied')}`;
   }
   const lines = [
-    `${paint(VERB_STYLE[verb], `${SYMBOL[verb]} ${verb}`)} ${quote(change.description)} (${where})${status}`,
+    `${paint(VERB_STYLE[verb], `${SYMBOL[verb]} ${verb}`)} ${quote(descriptionOf(change, secrets))} (${where})${status}`,
   ];
   // A patch's only field is `enabled`, which the verb already says.
   if (change.action !== 'patch') {
     for (const l of diffLines(change)) lines.push(`    ${l.field}: ${oneLine(l.text)}`);
   }
   if (outcome.status === 'failed' && outcome.error) {
-    lines.push(`    ${paint('red', 'error:')} ${oneLine(outcome.error)}`);
+    lines.push(`    ${paint('red', 'error:')} ${oneLine(secrets.scrub(outcome.error))}`);
   }
   return lines;
 }

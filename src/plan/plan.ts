@@ -1,6 +1,8 @@
 import { compileIgnore } from '../config/ignore.js';
 import type { DesiredState, DesiredSubscription, DesiredWorkspace } from '../config/types.js';
 import { GuardError } from '../errors.js';
+import { liveUrlIsSensitive } from '../sensitive/collect.js';
+import { mark } from '../sensitive/value.js';
 import type { Subscription, SubscriptionInput } from '../toggl/types.js';
 import { diffFilters, sameFilters } from './filters.js';
 import type { Change, ChangeDiff, Plan, WorkspacePlan } from './types.js';
@@ -180,7 +182,7 @@ function updateBody(want: DesiredSubscription, have: Subscription): Subscription
 
 function createDiff(want: DesiredSubscription): ChangeDiff {
   const diff: ChangeDiff = {
-    url_callback: { before: '', after: want.url_callback },
+    url_callback: { before: '', after: mark(want.url_callback, want.sensitive.url_callback) },
     event_filters: diffFilters([], want.event_filters),
     enabled: { before: false, after: want.enabled },
   };
@@ -191,8 +193,12 @@ function createDiff(want: DesiredSubscription): ChangeDiff {
 function updateDiff(want: DesiredSubscription, have: Subscription): ChangeDiff {
   const diff: ChangeDiff = {};
   for (const field of differences(want, have)) {
-    if (field === 'url_callback') diff.url_callback = { before: have.url_callback, after: want.url_callback };
-    else if (field === 'event_filters')
+    if (field === 'url_callback') {
+      diff.url_callback = {
+        before: mark(have.url_callback, liveUrlIsSensitive(have, want)),
+        after: mark(want.url_callback, want.sensitive.url_callback),
+      };
+    } else if (field === 'event_filters')
       diff.event_filters = diffFilters(have.event_filters ?? [], want.event_filters);
     else if (field === 'secret') diff.secret = { changed: true };
     else diff.enabled = { before: have.enabled, after: want.enabled };

@@ -1,12 +1,16 @@
 import type { DesiredSubscription } from '../config/types.js';
+import type { Marked } from '../sensitive/value.js';
 import type { ApiEventFilter, Subscription, SubscriptionInput } from '../toggl/types.js';
 
 export type ChangeAction = 'create' | 'update' | 'patch' | 'delete';
 
-/** What differs, for people: never holds a secret value, only whether it changed. */
+/**
+ * What differs, for people: never holds a secret value, only whether it changed. A URL side is a
+ * `Sensitive` when it is (docs/secrets.md): renderers show it as a placeholder without deciding anything.
+ */
 export interface ChangeDiff {
   description?: { before: string; after: string };
-  url_callback?: { before: string; after: string };
+  url_callback?: { before: Marked; after: Marked };
   event_filters?: { added: ApiEventFilter[]; removed: ApiEventFilter[] };
   enabled?: { before: boolean; after: boolean };
   secret?: { changed: true };

@@ -1,3 +1,4 @@
+import type { SecretSet } from '../sensitive/secret-set.js';
 import { quote } from '../util/text.js';
 import {
   isPending,
@@ -10,8 +11,18 @@ import {
 
 /**
  * Status as text for people and JSON for scripts. Neither holds a URL or a secret: status only needs
- * descriptions, ids, flags and field names, so there is nothing to leak.
+ * descriptions, ids, flags and field names. What came from the API as text (an error message, the
+ * description of a subscription that is not declared, validated_at) is scrubbed with the run's secrets.
  */
+
+/** The text fields of a row that came from the API rather than from the user's files, scrubbed. */
+function fromApi(s: SubscriptionStatus, secrets: SecretSet): SubscriptionStatus {
+  return {
+    ...s,
+    description: s.declared ? s.description : secrets.scrub(s.description),
+    validated_at: s.validated_at === null ? null : secrets.scrub(s.validated_at),
+  };
+}
 
 const MARK: Record<SyncStatus, string> = {
   in_sync: ' ',
@@ -23,11 +34,11 @@ const MARK: Record<SyncStatus, string> = {
   unmanaged: '·',
 };
 
-export function renderStatusText(report: StatusReport): string {
+export function renderStatusText(report: StatusReport, secrets: SecretSet): string {
   const lines: string[] = [];
   for (const ws of report.workspaces) {
     if (ws.error !== undefined) {
-      lines.push(`workspace ${ws.workspace_id}: error: ${ws.error}`, '');
+      lines.push(`workspace ${ws.workspace_id}: error: ${secrets.scrub(ws.error)}`, '');
       continue;
     }
     const pending = ws.subscriptions.filter(isPending).length;
@@ -38,7 +49,8 @@ export function renderStatusText(report: StatusReport): string {
     ];
     lines.push(`workspace ${ws.workspace_id}: ${state.join(', ')}`);
     if (ws.subscriptions.length === 0) lines.push('  (no subscriptions declared or live)');
-    for (const s of ws.subscriptions) {
+    for (const row of ws.subscriptions) {
+      const s = fromApi(row, secrets);
       const mark = isUnhealthy(s) && s.sync_status === 'in_sync' ? '!' : MARK[s.sync_status];
       const id = s.subscription_id === null ? '' : ` (id ${s.subscription_id})`;
       lines.push(`  ${mark} ${quote(s.description)}${id}: ${describe(s)}`);
@@ -89,28 +101,30 @@ function describe(s: SubscriptionStatus): string {
   return parts.join(', ');
 }
 
-export function renderStatusJson(report: StatusReport): string {
+export function renderStatusJson(report: StatusReport, secrets: SecretSet): string {
   return `${JSON.stringify(
     {
       format_version: 1,
       workspaces: report.workspaces.map((ws) => ({
         workspace_id: ws.workspace_id,
-        ...(ws.error !== undefined ? { error: ws.error } : {}),
+        ...(ws.error !== undefined ? { error: secrets.scrub(ws.error) } : {}),
         in_sync: ws.error === undefined && !ws.subscriptions.some(isPending),
         healthy: ws.error === undefined && !ws.subscriptions.some(isUnhealthy),
-        subscriptions: ws.subscriptions.map((s) => ({
-          description: s.description,
-          subscription_id: s.subscription_id,
-          declared: s.declared,
-          sync_status: s.sync_status,
-          changed_fields: s.changed_fields,
-          enabled: s.enabled,
-          validated: s.validated,
-          validated_at: s.validated_at,
-          has_pending_events: s.has_pending_events,
-          healthy: !isUnhealthy(s),
-          problems: s.problems,
-        })),
+        subscriptions: ws.subscriptions
+          .map((row) => fromApi(row, secrets))
+          .map((s) => ({
+            description: s.description,
+            subscription_id: s.subscription_id,
+            declared: s.declared,
+            sync_status: s.sync_status,
+            changed_fields: s.changed_fields,
+            enabled: s.enabled,
+            validated: s.validated,
+            validated_at: s.validated_at,
+            has_pending_events: s.has_pending_events,
+            healthy: !isUnhealthy(s),
+            problems: s.problems,
+          })),
       })),
       summary: summarize(report),
     },

@@ -4,7 +4,6 @@ import { TwsError } from '../errors.js';
 import { differences, planWorkspace } from '../plan/plan.js';
 import type { Change } from '../plan/types.js';
 import type { Subscription, TogglApi } from '../toggl/types.js';
-import { redact } from '../util/redact.js';
 import { compareText } from '../util/text.js';
 
 /**
@@ -60,16 +59,25 @@ export interface StatusSummary {
   errors: number;
 }
 
-/** One GET per declared workspace and nothing else; a failing workspace is reported, the others still are. */
-export async function collectStatus(desired: DesiredState, api: TogglApi): Promise<StatusReport> {
+/**
+ * One GET per declared workspace and nothing else; a failing workspace is reported, the others still
+ * are. `onLive` sees each live list (the shell adds its sensitive values to the run's secrets). Error
+ * messages are kept as they came: the renderers scrub them (docs/secrets.md).
+ */
+export async function collectStatus(
+  desired: DesiredState,
+  api: TogglApi,
+  onLive: (live: readonly Subscription[]) => void = () => {},
+): Promise<StatusReport> {
   const workspaces: WorkspaceStatus[] = [];
   for (const ws of desired.workspaces) {
     try {
       const live = await api.listSubscriptions(ws.workspace_id);
+      onLive(live);
       workspaces.push(workspaceStatus(ws, live));
     } catch (err) {
       const message = err instanceof TwsError || err instanceof Error ? err.message : String(err);
-      workspaces.push({ workspace_id: ws.workspace_id, error: redact(message), subscriptions: [] });
+      workspaces.push({ workspace_id: ws.workspace_id, error: message, subscriptions: [] });
     }
   }
   return { workspaces };

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { TokenError, TwsError } from '../errors.js';
+import { describeGivenUrl } from '../sensitive/url.js';
 import { registerSecret } from '../util/redact.js';
 import { HOUR, MINUTE } from '../util/timers.js';
 import { USER_AGENT } from '../version.js';
@@ -106,7 +107,8 @@ function normaliseApiUrl(raw: string): string {
   try {
     url = new URL(raw);
   } catch {
-    throw new TwsError('E_CONFIG', `TOGGL_API_URL / --api-url is not a URL: ${raw}`);
+    // Never the raw value: `https://user:pa ss@host` does not parse, and its password would be echoed.
+    throw new TwsError('E_CONFIG', `TOGGL_API_URL / --api-url is not a URL: ${describeGivenUrl(raw)}`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new TwsError('E_CONFIG', `TOGGL_API_URL / --api-url must be http(s): ${url.protocol}`);

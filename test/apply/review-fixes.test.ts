@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { reconcile } from '../../src/apply/reconcile.js';
 import { NotFoundError, QuotaError } from '../../src/errors.js';
 import { renderJson } from '../../src/output/json.js';
-import { clearRegisteredSecrets, registerSecret } from '../../src/util/redact.js';
+import { SecretSet } from '../../src/sensitive/index.js';
 import { desiredState } from '../helpers/desired.js';
 import { FakeApi } from '../helpers/fake-api.js';
 
@@ -45,16 +45,12 @@ describe('reconcile edge cases found in review', () => {
     expect(result.outcomes[0]?.error).toContain('1800');
   });
 
-  it('keeps --output json parseable when a registered secret looks like a number in the document', async () => {
-    registerSecret('1234567');
-    try {
-      const api = new FakeApi([1234567]);
-      const desired = desiredState([{ workspace_id: 1234567, subscriptions: [{ description: 'new' }] }]);
-      const result = await reconcile({ desired, api, dryRun: true, allowMassDelete: false });
-      const doc = JSON.parse(renderJson(result)) as { workspaces: Array<{ workspace_id: number }> };
-      expect(doc.workspaces[0]?.workspace_id).toBe(1234567);
-    } finally {
-      clearRegisteredSecrets();
-    }
+  it('keeps --output json parseable when a secret looks like a number in the document', async () => {
+    const api = new FakeApi([1234567]);
+    const desired = desiredState([{ workspace_id: 1234567, subscriptions: [{ description: 'new' }] }]);
+    const result = await reconcile({ desired, api, dryRun: true, allowMassDelete: false });
+    const secrets = SecretSet.of({ values: ['1234567'] });
+    const doc = JSON.parse(renderJson(result, secrets)) as { workspaces: Array<{ workspace_id: number }> };
+    expect(doc.workspaces[0]?.workspace_id).toBe(1234567);
   });
 });

@@ -127,30 +127,28 @@ describe('export (built CLI, emulator)', () => {
     expect(emu.calls).toEqual([]);
   });
 
-  it('keeps credentials in URLs verbatim but warns on stderr without printing them', async () => {
+  it('writes a URL that carries a credential as a ${VAR} reference, never verbatim, and round-trips', async () => {
     e2e = await startE2E({ workspaces: [101] });
-    e2e.emu.seed(101, {
-      description: 'Tokened',
-      url_callback: 'https://hooks.example.com/t?token=tok-9f8e7d6c',
-    });
+    const url = 'https://hooks.example.com/t?token=tok-9f8e7d6c';
+    e2e.emu.seed(101, { description: 'Tokened', url_callback: url });
     e2e.emu.seed(101, { description: 'Literal', url_callback: `https://hooks.example.com/\${not-a-var}` });
     const out = await e2e.cli(['export', '--workspace', '101']);
     expect(out.code).toBe(0);
     expect(out.stdout).toContain(
-      'url_callback: https://hooks.example.com/t?token=tok-9f8e7d6c # carries query values',
+      'url_callback: ${TOKENED_URL} # the live URL carries a query: set TOKENED_URL to it',
     );
     expect(out.stdout).toContain('url_callback: https://hooks.example.com/$${not-a-var}');
     expect(out.stderr).toContain(
-      'warning: workspace 101, subscription "Tokened": url_callback https://hooks.example.com/t?token=[REDACTED] carries query values',
+      'warning: workspace 101, subscription "Tokened": the live url_callback carries a query, so it is written as ${TOKENED_URL}',
     );
-    expect(out.stderr).not.toContain('tok-9f8e7d6c');
-    // Exported verbatim, the file still plans nothing.
+    expect(out.stdout + out.stderr).not.toContain('tok-9f8e7d6c');
+    // With the variable set to the live URL, the file plans nothing and prints nothing of it.
     const file = join(writeTree({}), 'ws.yaml');
     writeFileSync(file, out.stdout);
-    const plan = await e2e.cli(['sync', '--dry-run', file]);
+    const plan = await e2e.cli(['sync', '--dry-run', file], { TOKENED_URL: url });
     expect(plan.code).toBe(0);
     expect(mutatingCalls(e2e.emu)).toEqual([]);
-    expect(plan.stdout).not.toContain('tok-9f8e7d6c');
+    expect(plan.stdout + plan.stderr).not.toContain('tok-9f8e7d6c');
   });
 
   it('writes nothing and exits 1 when any workspace cannot be read', async () => {

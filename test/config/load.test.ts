@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadDesiredState } from '../../src/config/load.js';
 import { ConfigError } from '../../src/errors.js';
-import { redact } from '../../src/util/redact.js';
+import { desiredSecrets } from '../../src/sensitive/index.js';
 import { writeTree } from '../helpers/tmp.js';
 import { serializeDesiredState, withoutSources } from './helpers.js';
 
@@ -37,6 +37,7 @@ describe('loadDesiredState: defaults', () => {
       enabled: true,
       event_filters: [{ entity: 'project', action: 'created' }],
       source: { file: join(dir, 'a.yaml'), line: 3, col: 18 },
+      sensitive: { url_callback: false, substituted: [] },
     });
     expect('secret' in sub).toBe(false);
     expect(ws.sources).toEqual([{ file: join(dir, 'a.yaml'), line: 1, col: 15 }]);
@@ -154,19 +155,68 @@ describe('loadDesiredState: ${NAME} expansion', () => {
     expect(sub.secret).toBe('sec-abcdef-sec-abcdef');
     expect(ws.subscriptions.get('Whole URL from the environment')!.url_callback).toBe(env.WHOLE_URL);
 
-    // Every substituted value and every secret is masked in anything the program prints.
-    const printed = redact(`token tok-123456 secret sec-abcdef-sec-abcdef url ${env.WHOLE_URL}`);
-    expect(printed).not.toContain('tok-123456');
-    expect(printed).not.toContain('sec-abcdef');
-    expect(printed).not.toContain('xyzxyzxyz');
+    // Sensitivity is data: a field built from a reference is sensitive as a whole, and every
+    // substituted value is listed for the scrub of text from outside.
+    expect(sub.sensitive).toEqual({ url_callback: true, substituted: ['tok-123456', 'sec-abcdef'] });
+    expect(ws.subscriptions.get('Whole URL from the environment')!.sensitive).toEqual({
+      url_callback: true,
+      substituted: [env.WHOLE_URL],
+    });
+    expect(desiredSecrets(state)).toEqual(
+      expect.arrayContaining([
+        'tok-123456',
+        'sec-abcdef',
+        'sec-abcdef-sec-abcdef',
+        sub.url_callback,
+        env.WHOLE_URL,
+      ]),
+    );
   });
 
-  it('registers a secret written in clear too', async () => {
+  it('marks short, numeric and word-like substituted values too (they are still the user secret)', async () => {
     const dir = writeTree({
-      'a.yaml': `workspace_id: 1\nsubscriptions:${SUB('One')}\n    secret: clear-text-secret-42\n`,
+      'a.yaml': [
+        'workspace_id: 1',
+        'subscriptions:',
+        '  - description: One',
+        '    url_callback: https://hooks.example.com:${PORT}/in/${WORD}',
+        '    secret: ${PIN}',
+        '    event_filters: [{ entity: tag, action: deleted }]',
+      ].join('\n'),
     });
-    await loadDesiredState([dir], {});
-    expect(redact('x clear-text-secret-42 y')).toBe('x [REDACTED] y');
+    const state = await loadDesiredState([dir], { PORT: '8443', WORD: 'in', PIN: '7' });
+    const sub = state.workspaces[0]!.subscriptions.get('One')!;
+    expect(sub.sensitive).toEqual({ url_callback: true, substituted: ['8443', 'in', '7'] });
+    expect(desiredSecrets(state)).toEqual(expect.arrayContaining(['8443', 'in', '7', sub.url_callback]));
+  });
+
+  it('marks a declared secret written in clear, and a literal URL only when it carries a credential', async () => {
+    const dir = writeTree({
+      'a.yaml': [
+        'workspace_id: 1',
+        'subscriptions:',
+        '  - description: One',
+        '    url_callback: https://hooks.example.com/plain',
+        '    secret: clear-text-secret-42',
+        '    event_filters: [{ entity: tag, action: deleted }]',
+        '  - description: Two',
+        '    url_callback: https://hooks.example.com/in?key=abc',
+        '    event_filters: [{ entity: tag, action: deleted }]',
+        '  - description: Three',
+        '    url_callback: https://hooks.slack.com/services/T0/B0/x',
+        '    event_filters: [{ entity: tag, action: deleted }]',
+      ].join('\n'),
+    });
+    const state = await loadDesiredState([dir], {});
+    const subs = state.workspaces[0]!.subscriptions;
+    expect(subs.get('One')!.sensitive.url_callback).toBe(false);
+    expect(subs.get('Two')!.sensitive.url_callback).toBe(true);
+    expect(subs.get('Three')!.sensitive.url_callback).toBe(true);
+    expect(desiredSecrets(state)).toEqual([
+      'clear-text-secret-42',
+      'https://hooks.example.com/in?key=abc',
+      'https://hooks.slack.com/services/T0/B0/x',
+    ]);
   });
 
   it('reads process.env by default', async () => {
@@ -338,6 +388,7 @@ it('the serialization helper escapes ${ so values survive as literals', () => {
             {
               description: 'd',
               url_callback: 'https://h.example/${X}',
+              sensitive: { url_callback: false, substituted: [] },
               enabled: true,
               secret: 'a${b',
               event_filters: [{ entity: 'tag', action: '*' }],

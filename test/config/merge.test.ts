@@ -6,6 +6,7 @@ const at = (file: string, line: number, col = 1) => ({ file, line, col });
 const sub = (description: string, file = 'f.yaml', line = 1): DesiredSubscription => ({
   description,
   url_callback: `https://h.example/${description}`,
+  sensitive: { url_callback: false, substituted: [] },
   enabled: true,
   event_filters: [{ entity: 'tag', action: '*' }],
   source: at(file, line, 18),

@@ -6,6 +6,7 @@ import { expect, it } from 'vitest';
 import { loadDesiredState } from '../../src/config/load.js';
 import { SCHEMA_URL } from '../../src/config/schema.js';
 import type { DesiredState, DesiredSubscription } from '../../src/config/types.js';
+import { literalMarks } from '../helpers/desired.js';
 import { writeTree } from '../helpers/tmp.js';
 import { serializeDesiredState, withoutSources } from './helpers.js';
 
@@ -58,7 +59,7 @@ const state = fc.uniqueArray(workspace, { minLength: 1, maxLength: 3, selector: 
         subscriptions: new Map(
           w.subscriptions.map((s): [string, DesiredSubscription] => [
             s.description,
-            { ...s, source: { file: '', line: 0, col: 0 } },
+            { ...s, source: { file: '', line: 0, col: 0 }, sensitive: literalMarks(s.url_callback) },
           ]),
         ),
       })),

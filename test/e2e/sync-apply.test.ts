@@ -130,9 +130,8 @@ describe('sync against the emulator', () => {
     expect(lines.some((l) => /^± disable "Billing" \(workspace 1234567, id \d+\): applied$/.test(l))).toBe(
       true,
     );
-    expect(lines).toContain(
-      '    url_callback: https://hooks.example.com/slack -> https://hooks.example.com/slack?token=[REDACTED]',
-    );
+    // The declared URL comes from a ${VAR}, so the live one it replaces is sensitive too.
+    expect(lines).toContain('    url_callback: (sensitive) -> (sensitive, changed)');
     expect(lines).toContain('    event_filters: +tag:*');
     expect(lines).toContain('Plan: 1 to create, 1 to update, 1 to patch, 1 to delete.');
     expect(lines).toContain('Apply complete: 4 applied.');
@@ -185,8 +184,9 @@ describe('sync against the emulator', () => {
     const update = changes[2] as { diff: Record<string, unknown>; subscription_id: number };
     expect(update.diff).toEqual({
       url_callback: {
-        before: 'https://hooks.example.com/slack',
-        after: 'https://hooks.example.com/slack?token=[REDACTED]',
+        before: '(sensitive)',
+        after: '(sensitive)',
+        sensitive: true,
       },
       event_filters: { added: [{ entity: 'tag', action: '*' }], removed: [] },
     });

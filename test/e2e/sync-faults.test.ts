@@ -69,9 +69,7 @@ describe('failures and retries', () => {
       .sort();
     expect(names).toEqual(['fine', 'keep']);
     expect(run.stdout).toMatch(/^\+ create "broken" \(workspace 1234567\): FAILED$/m);
-    expect(run.stdout).toMatch(
-      /^ {4}error: URL endpoint http:\/\/127\.0\.0\.1:\d+\/hook\?key=\[REDACTED\] request failed with error: /m,
-    );
+    expect(run.stdout).toMatch(/^ {4}error: URL endpoint \(sensitive\) request failed with error: /m);
     expect(run.stdout).toMatch(/^\+ create "fine" \(workspace 1234567, id \d+\): applied$/m);
     expect(run.stdout).toContain('Apply finished with 1 failed: 2 applied, 1 failed.');
     expect(run.stdout + run.stderr).not.toContain('dead-QUERY-9911');

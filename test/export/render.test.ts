@@ -3,9 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { expandVariables } from '../../src/config/expand.js';
 import type { DesiredWorkspace } from '../../src/config/types.js';
-import { renderExport, urlCredentials } from '../../src/export/render.js';
+import { renderExport } from '../../src/export/render.js';
 import { planWorkspace } from '../../src/plan/plan.js';
 import type { Subscription } from '../../src/toggl/types.js';
+import { literalMarks } from '../helpers/desired.js';
 
 const SCHEMA = '../schemas/subscriptions.schema.json';
 
@@ -42,14 +43,30 @@ function parse(yaml: string): ParsedDoc[] {
   });
 }
 
-/** What the loader makes of a parsed document, minus schema checks (the end-to-end tests use the real loader). */
-function asDesired(doc: ParsedDoc): DesiredWorkspace {
+/**
+ * What the loader makes of a parsed document, minus schema checks (the end-to-end tests use the real
+ * loader): `${VAR}` references expanded from `env`.
+ */
+function asDesired(doc: ParsedDoc, env: NodeJS.ProcessEnv = {}): DesiredWorkspace {
+  const expand = (raw: string) => {
+    const r = expandVariables(raw, env);
+    if (!r.ok) throw new Error(`cannot expand ${raw}`);
+    return r.value;
+  };
   return {
     workspace_id: doc.workspace_id,
     prune: doc.prune,
     ignore: [],
     subscriptions: new Map(
-      doc.subscriptions.map((s) => [s.description, { ...s, source: { file: 'x.yaml', line: 1, col: 1 } }]),
+      doc.subscriptions.map((s) => [
+        s.description,
+        {
+          ...s,
+          url_callback: expand(s.url_callback),
+          source: { file: 'x.yaml', line: 1, col: 1 },
+          sensitive: literalMarks(s.url_callback),
+        },
+      ]),
     ),
     sources: [],
   };
@@ -74,8 +91,8 @@ describe('renderExport', () => {
     expect(yaml.split('\n')[0]).toBe(`# yaml-language-server: $schema=${SCHEMA}`);
     expect(warnings).toEqual([]);
     expect(variables).toEqual([
-      { name: 'A_FIRST_SECRET', workspace_id: 1, description: 'a first' },
-      { name: 'B_SECOND_SECRET', workspace_id: 1, description: 'b second' },
+      { name: 'A_FIRST_SECRET', kind: 'secret', workspace_id: 1, description: 'a first' },
+      { name: 'B_SECOND_SECRET', kind: 'secret', workspace_id: 1, description: 'b second' },
     ]);
     expect(yaml).not.toContain('live-secret');
     expect(yaml).toContain('#   A_FIRST_SECRET  "a first"');
@@ -150,20 +167,29 @@ describe('renderExport', () => {
     expect(yaml).toContain('"line\\nbreak\\u2028sep"');
   });
 
-  it('keeps url_callback verbatim but warns, without the credentials, when it carries some', () => {
-    const url = 'https://user:pa55word@hooks.example.com/t?token=s3cr3t-token&x=';
-    const { yaml, warnings } = renderExport(
+  it.each([
+    ['userinfo and a query', 'https://user:pa55word@hooks.example.com/t?token=s3cr3t-token&x='],
+    ['a hook token in its path', 'https://hooks.slack.com/services/T0AAA/B0BBB/s3cr3tS3cr3tS3cr3t'],
+    ['a hook token in its path', 'https://hooks.zapier.com/hooks/catch/123456/s3cr3t/'],
+    ['a token-like path segment', 'https://example.com/in/s3cr3tK9qL2mX7vB4nR8t'],
+  ])('writes a URL that carries %s as a ${VAR} reference, never verbatim', (reason, url) => {
+    const { yaml, warnings, variables } = renderExport(
       [{ workspace_id: 7, subscriptions: [live(1, 'Hook', { url_callback: url })] }],
-      {
-        schemaRef: SCHEMA,
-      },
+      { schemaRef: SCHEMA },
     );
-    expect(parse(yaml)[0]?.subscriptions[0]?.url_callback).toBe(url);
-    expect(yaml).toContain(`# carries userinfo and query values: move them to \${VAR} references`);
+    expect(yaml).not.toContain('s3cr3t');
+    expect(yaml).not.toContain('pa55word');
+    const written = parse(yaml)[0]?.subscriptions[0]?.url_callback;
+    expect(written).toBe('${HOOK_URL}');
+    expect(yaml).toContain(`# the live URL carries ${reason}: set HOOK_URL to it`);
+    expect(yaml).toContain('#   HOOK_URL  "Hook"');
+    expect(variables).toContainEqual({ name: 'HOOK_URL', kind: 'url', workspace_id: 7, description: 'Hook' });
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain('workspace 7, subscription "Hook"');
-    expect(warnings[0]).not.toContain('s3cr3t-token');
+    expect(warnings[0]).not.toContain('s3cr3t');
     expect(warnings[0]).not.toContain('pa55word');
+    // With the variable set to the live URL, the file reads back to exactly the live value.
+    expect(expandVariables(written!, { HOOK_URL: url })).toMatchObject({ ok: true, value: url });
   });
 
   it('escapes a literal ${ in a live URL so the loader reads it back unchanged', () => {
@@ -204,26 +230,22 @@ describe('renderExport', () => {
     fc.assert(
       fc.property(fc.uniqueArray(sub, { selector: (s) => s.description, maxLength: 8 }), (subs) => {
         const liveSubs = subs.map((s, i) => live(i + 1, s.description, s));
-        const { yaml } = renderExport([{ workspace_id: 1, subscriptions: liveSubs }], { schemaRef: SCHEMA });
+        const { yaml, variables } = renderExport([{ workspace_id: 1, subscriptions: liveSubs }], {
+          schemaRef: SCHEMA,
+        });
         const [doc] = parse(yaml);
-        const plan = planWorkspace(asDesired(doc!), liveSubs);
+        // The user sets each URL variable to its subscription's live URL, as the header asks.
+        const env = Object.fromEntries(
+          variables
+            .filter((v) => v.kind === 'url')
+            .map((v) => [v.name, liveSubs.find((l) => l.description === v.description)!.url_callback]),
+        );
+        const plan = planWorkspace(asDesired(doc!, env), liveSubs);
         expect(plan.changes).toEqual([]);
         for (const s of liveSubs) expect(yaml).not.toContain(s.secret);
+        for (const v of variables.filter((x) => x.kind === 'url')) expect(yaml).not.toContain(env[v.name]);
       }),
       { numRuns: 60 },
     );
-  });
-});
-
-describe('urlCredentials', () => {
-  it.each([
-    ['https://h.example/x', undefined],
-    ['https://h.example/x?flag', undefined],
-    ['https://h.example/x?a=1', 'query values'],
-    ['https://u@h.example/x', 'userinfo'],
-    ['https://u:p@h.example/x?a=1', 'userinfo and query values'],
-    ['not a url', undefined],
-  ])('%s', (url, expected) => {
-    expect(urlCredentials(url)).toBe(expected);
   });
 });

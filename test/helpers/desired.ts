@@ -3,7 +3,14 @@ import type {
   DesiredSubscription,
   DesiredWorkspace,
   EventFilter,
+  SubscriptionMarks,
 } from '../../src/config/types.js';
+import { urlCarriesCredential } from '../../src/sensitive/url.js';
+
+/** The marks the loader gives a URL written literally (no `${VAR}`): sensitive only if it carries a credential. */
+export function literalMarks(url: string): SubscriptionMarks {
+  return { url_callback: urlCarriesCredential(url), substituted: [] };
+}
 
 export interface SubSpec {
   description: string;
@@ -26,9 +33,11 @@ export function desiredState(workspaces: WorkspaceSpec[]): DesiredState {
     .map((w) => {
       const subs = new Map<string, DesiredSubscription>();
       w.subscriptions.forEach((s, i) => {
+        const url = s.url_callback ?? 'https://hooks.example.com/x';
         const d: DesiredSubscription = {
           description: s.description,
-          url_callback: s.url_callback ?? 'https://hooks.example.com/x',
+          url_callback: url,
+          sensitive: literalMarks(url),
           enabled: s.enabled ?? true,
           event_filters: s.event_filters ?? [{ entity: 'project', action: 'created' }],
           source: { file: 'test.yaml', line: 3 + i * 5, col: 18 },

@@ -1,6 +1,7 @@
 import type { DesiredSubscription, DesiredWorkspace } from '../../src/config/types.js';
 import type { SourcePosition } from '../../src/errors.js';
 import type { Subscription } from '../../src/toggl/types.js';
+import { literalMarks } from './desired.js';
 
 export interface FixtureDefaults {
   workspaceId: number;
@@ -24,6 +25,7 @@ export function fixtures(d: FixtureDefaults) {
         enabled: true,
         event_filters: filters(),
         source: d.source,
+        sensitive: literalMarks(over.url_callback ?? d.url),
         ...over,
       };
     },

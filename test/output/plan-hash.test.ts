@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { reconcile } from '../../src/apply/reconcile.js';
 import { renderJson, renderMarkdown, renderText } from '../../src/output/index.js';
 import { planIdentity, planKeyFromToken } from '../../src/plan/identity.js';
+import { SecretSet } from '../../src/sensitive/index.js';
 import { desiredState } from '../helpers/desired.js';
 import { FakeApi } from '../helpers/fake-api.js';
 
@@ -35,9 +36,11 @@ describe('plan hash in every output format', () => {
       const result = await run(withChanges);
       const hash = result.planHash!;
       expect(hash).toMatch(/^[0-9a-f]{64}$/);
-      expect(renderText(result, { color: false })).toContain(`\nPlan hash: ${hash}\n`);
-      expect(JSON.parse(renderJson(result)).plan_hash).toBe(hash);
-      const md = renderMarkdown(result);
+      expect(renderText(result, { color: false, secrets: SecretSet.empty })).toContain(
+        `\nPlan hash: ${hash}\n`,
+      );
+      expect(JSON.parse(renderJson(result, SecretSet.empty)).plan_hash).toBe(hash);
+      const md = renderMarkdown(result, SecretSet.empty);
       expect(md).toContain(`Plan hash: \`${hash}\``);
       expect(md).toContain(`<!-- toggl-webhooks-sync:plan-hash=${hash} -->`);
     });
@@ -52,8 +55,8 @@ describe('plan hash in every output format', () => {
       dryRun: true,
       allowMassDelete: false,
     });
-    expect(JSON.parse(renderJson(bare)).plan_hash).toBeNull();
-    expect(renderText(bare, { color: false })).not.toContain('Plan hash');
-    expect(renderMarkdown(bare)).not.toContain('plan-hash');
+    expect(JSON.parse(renderJson(bare, SecretSet.empty)).plan_hash).toBeNull();
+    expect(renderText(bare, { color: false, secrets: SecretSet.empty })).not.toContain('Plan hash');
+    expect(renderMarkdown(bare, SecretSet.empty)).not.toContain('plan-hash');
   });
 });

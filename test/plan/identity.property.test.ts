@@ -5,6 +5,7 @@ import type { DesiredState, DesiredSubscription, DesiredWorkspace } from '../../
 import { planIdentity, planKeyFromToken } from '../../src/plan/identity.js';
 import { planAll } from '../../src/plan/plan.js';
 import type { Subscription } from '../../src/toggl/types.js';
+import { literalMarks } from '../helpers/desired.js';
 import { writeTree } from '../helpers/tmp.js';
 
 /**
@@ -92,6 +93,7 @@ function toDesired(w: World): DesiredState {
         const d: DesiredSubscription = {
           description: s.description,
           url_callback: s.url,
+          sensitive: literalMarks(s.url),
           enabled: s.enabled,
           event_filters: s.filters.map(toFilter),
           source: { file: 'x.yaml', line: i + 1, col: 1 },

@@ -5,6 +5,7 @@ import type { DesiredState, DesiredSubscription, DesiredWorkspace } from '../../
 import { filterKey } from '../../src/plan/filters.js';
 import { planAll } from '../../src/plan/plan.js';
 import type { Subscription } from '../../src/toggl/types.js';
+import { literalMarks } from '../helpers/desired.js';
 import { applyPlanToLive } from './simulate.js';
 
 const DESCRIPTIONS = ['Slack: projects', 'CRM sync', 'Zapier: tags', 'Zapier/ä "q"', 'audit', 'billing: te'];
@@ -34,6 +35,7 @@ const desiredSub = (description: string) =>
         enabled: r.enabled,
         event_filters: r.event_filters,
         source: src,
+        sensitive: literalMarks(r.url_callback),
       };
       if (r.secret !== undefined) sub.secret = r.secret;
       return sub;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { PLACEHOLDER, SecretSet } from '../../src/sensitive/index.js';
 import { describedWorkspaces, subscriptionInfo } from '../../src/status/info.js';
 import { renderStatusJson, renderStatusText } from '../../src/status/render.js';
 import { isUnhealthy, summarize, workspaceStatus } from '../../src/status/report.js';
@@ -130,7 +131,7 @@ describe('status renderers', () => {
   };
 
   it('text: one line per subscription, hints under it, a summary, no URL or secret', () => {
-    const text = renderStatusText(report);
+    const text = renderStatusText(report, SecretSet.empty);
     expect(text).toContain('workspace 5: 1 pending change, 1 unhealthy\n');
     expect(text).toContain('    "ok" (id 1): in sync, enabled, validated 2026-01-02T03:04:05Z\n');
     expect(text).toContain(
@@ -149,7 +150,7 @@ describe('status renderers', () => {
   });
 
   it('json: one document with per-workspace and per-subscription health', () => {
-    const json = renderStatusJson(report);
+    const json = renderStatusJson(report, SecretSet.empty);
     expect(json).not.toContain('hidden-token');
     expect(json).not.toContain('live-secret-value');
     const doc = JSON.parse(json);
@@ -180,6 +181,28 @@ describe('status renderers', () => {
       unhealthy: 1,
       errors: 1,
     });
+  });
+});
+
+describe('status renderers and text from the API', () => {
+  const echoed = 'echoed-secret-0123456789abcdef';
+  const report = {
+    workspaces: [
+      workspaceStatus(ws([want('ok')]), [
+        have(1, 'ok'),
+        have(2, `stray ${echoed}`, { validated_at: `2026 ${echoed}` }),
+      ]),
+      { workspace_id: 6, error: `PUT /x: 400 bad body {"secret":"${echoed}"}`, subscriptions: [] },
+    ],
+  };
+  const secrets = SecretSet.of({ values: [echoed] });
+
+  it('scrubs error messages, undeclared descriptions and validated_at; declared text stays as written', () => {
+    for (const out of [renderStatusText(report, secrets), renderStatusJson(report, secrets)]) {
+      expect(out).not.toContain(echoed);
+      expect(out).toContain(`stray ${PLACEHOLDER}`);
+      expect(out).toContain('"ok"');
+    }
   });
 });
 

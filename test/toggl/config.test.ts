@@ -75,6 +75,27 @@ describe('clientConfigFromEnv', () => {
     expect(read).toBe(false);
   });
 
+  it.each([
+    ['malformed, with userinfo', 'https://user:hunter2-pw@[bad/v1'],
+    ['malformed, space in the password', 'https://user:hunter2 pw@api.example.com/'],
+    ['not a URL at all', 'hunter2-pw'],
+    ['with userinfo', 'https://user:hunter2-pw@api.example.com/v1'],
+  ])('never echoes a password from TOGGL_API_URL or --api-url (%s)', (_name, raw) => {
+    for (const [env, over] of [
+      [{ TOGGL_API_TOKEN: 'tok-12345678', TOGGL_API_URL: raw }, {}],
+      [{ TOGGL_API_TOKEN: 'tok-12345678' }, { apiUrl: raw }],
+    ] as const) {
+      let message = '';
+      try {
+        clientConfigFromEnv(env, over);
+      } catch (e) {
+        message = (e as Error).message;
+      }
+      expect(message).toMatch(/TOGGL_API_URL \/ --api-url/);
+      expect(message).not.toContain('hunter2');
+    }
+  });
+
   it('treats an empty variable as unset', () => {
     const c = clientConfigFromEnv(
       { TOGGL_API_TOKEN: '', TOGGL_API_TOKEN_FILE: '/t', TOGGL_API_URL: '' },

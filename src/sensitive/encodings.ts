@@ -1,0 +1,102 @@
+/**
+ * Every form in which a sensitive value can come back inside text we did not write (an API error body
+ * that echoes the request, a proxy's HTML page, a log line of a library). The scrub looks for all of
+ * them. Each is a cheap, pure function; the list is the documentation (docs/secrets.md).
+ */
+
+/** Unicode forms a server may normalise to before echoing. */
+function unicodeForms(value: string): string[] {
+  return [value, value.normalize('NFC'), value.normalize('NFD'), value.normalize('NFKC')];
+}
+
+/** URL forms: what `new URL` or a server does to a value in each position of a URL. */
+function urlForms(value: string): string[] {
+  const out = [
+    encodeURIComponent(value),
+    encodeURI(value),
+    new URLSearchParams({ v: value }).toString().slice(2),
+  ];
+  out.push(encodeURIComponent(encodeURIComponent(value)));
+  // Each position only when the whole value fits in it: a part of the value (the host after an `@`)
+  // would become a needle of its own and mask innocent text.
+  const builds: Array<[RegExp, (v: string) => string]> = [
+    [/[?#\\]|(^|\/)\.{1,2}(\/|$)/, (v) => new URL(`http://h/${v}`).pathname.slice(1)],
+    [/#/, (v) => new URL(`http://h/?${v}`).search.slice(1)],
+    [/$^/, (v) => new URL(`http://h/#${v}`).hash.slice(1)],
+    [/[@/?#:\\[\]%]/, (v) => new URL(`http://${v}/`).hostname],
+    [/[@/?#:\\[\]%.]/, (v) => new URL(`http://${v}.h/`).hostname.slice(0, -2)],
+    [/$^/, (v) => new URL(v).href],
+    [/$^/, (v) => new URL(v).href.replace(/\/$/, '')],
+  ];
+  for (const [unfit, build] of builds) {
+    if (unfit.test(value)) continue;
+    try {
+      out.push(build(value));
+    } catch {
+      // Not valid in that position, so it cannot come back in that form either.
+    }
+  }
+  try {
+    out.push(decodeURIComponent(value));
+  } catch {
+    // Not percent-encoded.
+  }
+  return out;
+}
+
+const jsonBody = (v: string) => JSON.stringify(v).slice(1, -1);
+
+/** `\uXXXX` for every non-ASCII code unit (Python's `ensure_ascii`, Java's Jackson option). */
+const asciiJson = (v: string) =>
+  jsonBody(v).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+
+/** Go's encoding/json: `<`, `>`, `&`, U+2028 and U+2029 as `\u003c`, ... */
+const goJson = (v: string) =>
+  jsonBody(v).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+
+/** PHP's json_encode also escapes `/`. */
+const slashJson = (v: string) => goJson(v).replaceAll('/', '\\/');
+
+const html = (v: string) =>
+  v
+    .replaceAll('&', '&amp;')
+    .replaceAll('<', '&lt;')
+    .replaceAll('>', '&gt;')
+    .replaceAll('"', '&quot;')
+    .replaceAll("'", '&#39;');
+
+const htmlNumeric = (v: string) => html(v).replaceAll('&quot;', '&#34;').replaceAll('&#39;', '&#x27;');
+
+/** How an echoed text may wrap a form: as is, inside JSON (once or twice), inside HTML. */
+const WRAPPERS: Array<(v: string) => string> = [
+  (v) => v,
+  jsonBody,
+  asciiJson,
+  goJson,
+  slashJson,
+  (v) => jsonBody(jsonBody(v)),
+  (v) => goJson(jsonBody(v)),
+  html,
+  htmlNumeric,
+];
+
+/** Every encoded form of `value`, de-duplicated, the empty string excluded. */
+export function encodedForms(value: string, opts: { base64?: boolean } = {}): string[] {
+  const forms = new Set<string>();
+  for (const unicode of unicodeForms(value)) {
+    for (const base of [unicode, ...urlForms(unicode)]) {
+      for (const wrap of WRAPPERS) forms.add(wrap(base));
+    }
+  }
+  if (opts.base64) {
+    // The token travels as Basic auth (`token:api_token`); a library that logs headers logs this.
+    for (const plain of [value, `${value}:api_token`]) {
+      const bytes = Buffer.from(plain, 'utf8');
+      forms.add(bytes.toString('base64'));
+      forms.add(bytes.toString('base64url'));
+      forms.add(bytes.toString('base64').replace(/=+$/, ''));
+    }
+  }
+  forms.delete('');
+  return [...forms];
+}

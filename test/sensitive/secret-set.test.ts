@@ -1,0 +1,129 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  encodedForms,
+  MASK_MIN_LENGTH,
+  PLACEHOLDER,
+  SecretSet,
+  WITHHELD,
+} from '../../src/sensitive/index.js';
+
+const LONG = 'k3J<w9&"x\\y%20z.*+?^$(){}|[]';
+const go = (v: string) =>
+  JSON.stringify(v)
+    .slice(1, -1)
+    .replace(/[<>&]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+
+describe('SecretSet.scrub', () => {
+  const set = SecretSet.of({ values: [LONG] });
+
+  it.each([
+    ['raw', LONG],
+    ['JSON-escaped', JSON.stringify(LONG).slice(1, -1)],
+    ['Go-escaped', go(LONG)],
+    [
+      'Go-escaped, upper-case hex',
+      go(LONG).replace(/\\u00([0-9a-f]{2})/g, (_m, h: string) => `\\u00${h.toUpperCase()}`),
+    ],
+    ['percent-encoded', encodeURIComponent(LONG)],
+    [
+      'percent-encoded, lower-case hex',
+      encodeURIComponent(LONG).replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase()),
+    ],
+    ['form-encoded', new URLSearchParams({ v: LONG }).toString().slice(2)],
+    ['JSON inside JSON', JSON.stringify(JSON.stringify(LONG).slice(1, -1)).slice(1, -1)],
+    ['HTML-escaped', LONG.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('"', '&quot;')],
+  ])('masks the %s form', (_name, form) => {
+    const out = set.scrub(`before ${form} after`);
+    expect(out).toBe(`before ${PLACEHOLDER} after`);
+  });
+
+  it('masks the token in base64 (Basic authorization) but only tokens get that form', () => {
+    const token = 'a1b2c3d4e5f6a7b8c9d0';
+    const basic = Buffer.from(`${token}:api_token`).toString('base64');
+    expect(SecretSet.of({ tokens: [token] }).scrub(`auth ${basic}`)).toBe(`auth ${PLACEHOLDER}`);
+    expect(SecretSet.of({ tokens: [token] }).scrub(`Authorization: Basic ${basic}`)).not.toContain(basic);
+  });
+
+  it('masks the longer of two secrets that share a prefix completely, and overlapping secrets', () => {
+    const a = 'prefix-secret-0123456789';
+    const b = `${a}-and-a-longer-tail`;
+    const both = SecretSet.of({ values: [a, b] });
+    expect(both.scrub(`x ${b} y`)).toBe(`x ${PLACEHOLDER} y`);
+    const c = 'overlap-AAAAAAAAAAAA-BBBB';
+    const d = 'AAAAAAAAAAAA-BBBB-CCCCCCCCCC';
+    expect(SecretSet.of({ values: [c, d] }).scrub('overlap-AAAAAAAAAAAA-BBBB-CCCCCCCCCC!')).toBe(
+      `${PLACEHOLDER}!`,
+    );
+  });
+
+  it('masks what is left of a secret where a text was cut', () => {
+    const secret = 'cut-secret-abcdefghijklmnop';
+    const s = SecretSet.of({ values: [secret] });
+    expect(s.scrub(`message ends with ${secret.slice(0, 12)}…`)).toBe(`message ends with ${PLACEHOLDER}…`);
+    expect(s.scrub(`${secret.slice(-9)} starts the text`)).toBe(`${PLACEHOLDER} starts the text`);
+  });
+
+  it('withholds a text holding a short secret instead of masking inside it', () => {
+    const s = SecretSet.of({ values: ['hook'] });
+    expect(s.scrub('https://hook.example.com/x failed')).toBe(WITHHELD);
+    expect(s.scrub('nothing to see')).toBe('nothing to see');
+    expect(SecretSet.of({ values: ['7'] }).scrub('status 407')).toBe(WITHHELD);
+  });
+
+  it('finds a short secret in its escaped forms too', () => {
+    const s = SecretSet.of({ values: ['<a&b>'] });
+    expect(s.scrub('echo: \\u003ca\\u0026b\\u003e')).toBe(WITHHELD);
+    expect(s.scrub('echo: %3Ca%26b%3E')).toBe(WITHHELD);
+  });
+
+  it('replaces URLs that carry credentials it does not know, whole', () => {
+    const out = SecretSet.empty.scrub('call https://u:p@h.example/x?y=1 and https://plain.example/ok done');
+    expect(out).toBe(`call ${PLACEHOLDER} and https://plain.example/ok done`);
+    expect(SecretSet.empty.scrub('Authorization: Bearer abcdefghijklmnop')).toBe(
+      `Authorization: Bearer ${PLACEHOLDER}`,
+    );
+  });
+
+  it('is bounded: a huge text is cut before the search', () => {
+    const s = SecretSet.of({ values: ['x'.repeat(20)] });
+    expect(s.scrub('a'.repeat(200_000)).length).toBeLessThan(70_000);
+  });
+});
+
+describe('SecretSet.scrub, generated', () => {
+  // Any Unicode, quotes, backslashes, <>&, %, regex metacharacters, digits only.
+  const secret = fc.oneof(
+    fc.string({ unit: 'grapheme', minLength: 1, maxLength: 64 }),
+    fc.string({ unit: fc.constantFrom(...'<>&%"\\\'.*+?^${}()|[]/\n\t'), minLength: 1, maxLength: 64 }),
+    fc.stringMatching(/^[0-9]{1,64}$/),
+    fc.string({ unit: 'binary', minLength: 1, maxLength: 64 }),
+  );
+  const filler = fc.string({ unit: fc.constantFrom(...'abcdefghij .,:-_0123456789'), maxLength: 40 });
+
+  it('leaves no encoded form of a long secret; withholds texts with a short one', () => {
+    fc.assert(
+      fc.property(secret, filler, filler, fc.nat(), (s, before, after, pick) => {
+        const forms = encodedForms(s);
+        const form = forms[pick % forms.length]!;
+        const out = SecretSet.of({ values: [s] }).scrub(`${before}${form}${after}`);
+        if ([...s].length < MASK_MIN_LENGTH) {
+          expect(out).toBe(WITHHELD);
+          return;
+        }
+        for (const f of forms) if (f.length >= 4) expect(out).not.toContain(f);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('changes nothing in a text that holds no secret', () => {
+    fc.assert(
+      fc.property(secret, filler, (s, text) => {
+        fc.pre(!SecretSet.of({ values: [s] }).appearsIn(text));
+        expect(SecretSet.of({ values: [s] }).scrub(text)).toBe(text);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
