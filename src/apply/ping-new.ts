@@ -1,8 +1,8 @@
 import type { Change } from '../plan/types.js';
-import type { Subscription, TogglApi } from '../toggl/types.js';
+import type { TogglApi } from '../toggl/types.js';
 import { redact } from '../util/redact.js';
-import type { ReconcileLogger } from './reconcile.js';
-import type { ChangeOutcome } from './types.js';
+import type { OnApplied } from './apply.js';
+import type { ReconcileLogger } from './logger.js';
 
 /**
  * `--ping-new`: after a create or a URL change was applied, ping the subscription once. A receiver that
@@ -15,11 +15,6 @@ import type { ChangeOutcome } from './types.js';
 export function wantsPing(change: Change): boolean {
   return change.action === 'create' || (change.action === 'update' && change.diff.url_callback !== undefined);
 }
-
-export type OnApplied = (
-  outcome: ChangeOutcome,
-  live: ReadonlyMap<number, readonly Subscription[]>,
-) => Promise<void>;
 
 /** The `onApplied` hook of `reconcile` for `--ping-new`. */
 export function pingNewHook(api: TogglApi, logger?: ReconcileLogger): OnApplied {

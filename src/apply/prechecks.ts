@@ -2,10 +2,10 @@ import type { DesiredState } from '../config/types.js';
 import { ConfigError, type TwsError } from '../errors.js';
 import { catalogViolations, inBuiltinCatalog } from '../plan/catalog.js';
 import { growsLimitedQuantity, limitViolations } from '../plan/limits.js';
-import type { WorkspacePlan } from '../plan/types.js';
-import type { EventFilterCatalog, Subscription, TogglApi, WorkspaceLimits } from '../toggl/types.js';
+import type { EventFilterCatalog, TogglApi, WorkspaceLimits } from '../toggl/types.js';
 import { redact } from '../util/redact.js';
-import type { ReconcileLogger } from './reconcile.js';
+import type { Preflight } from './check.js';
+import type { ReconcileLogger } from './logger.js';
 import type { WorkspaceFailure } from './types.js';
 
 /**
@@ -47,7 +47,7 @@ export interface PreflightOptions {
   cache?: PrecheckCache | undefined;
 }
 
-export type Preflight = (wp: WorkspacePlan, live: readonly Subscription[]) => Promise<WorkspaceFailure[]>;
+export type { Preflight };
 
 /**
  * The `preflight` hook of `reconcile`; create one per run. Reconcile calls it for each workspace plan

@@ -5,7 +5,7 @@ import { liveUrlIsSensitive } from '../sensitive/collect.js';
 import { mark } from '../sensitive/value.js';
 import type { Subscription, SubscriptionInput } from '../toggl/types.js';
 import { diffFilters, sameFilters } from './filters.js';
-import type { Change, ChangeDiff, Plan, WorkspacePlan } from './types.js';
+import type { Change, ChangeDiff, PatchChange, Plan, UpdateChange, WorkspacePlan } from './types.js';
 
 /**
  * The planner: a pure function from desired and live state to the minimal list of calls (SPEC section 2).
@@ -74,37 +74,17 @@ export function planWorkspace(desired: DesiredWorkspace, live: readonly Subscrip
       continue;
     }
     matched.add(have);
-    const diffs = differences(want, have);
-    if (diffs.length === 0) {
-      unchanged++;
-    } else if (diffs.length === 1 && diffs[0] === 'enabled') {
-      add(want.enabled ? Group.Enable : Group.Disable, order, {
-        action: 'patch',
-        workspace_id: ws,
-        description: want.description,
-        subscription_id: have.subscription_id,
-        desired: want,
-        live: have,
-        enabled: want.enabled,
-        diff: { enabled: { before: have.enabled, after: want.enabled } },
-      });
-    } else {
+    const change = planSubscription(ws, want, have);
+    if (!change) unchanged++;
+    else if (change.action === 'patch') add(want.enabled ? Group.Enable : Group.Disable, order, change);
+    else {
       const group =
         have.enabled === want.enabled
           ? Group.Update
           : want.enabled
             ? Group.UpdateEnabling
             : Group.UpdateDisabling;
-      add(group, order, {
-        action: 'update',
-        workspace_id: ws,
-        description: want.description,
-        subscription_id: have.subscription_id,
-        desired: want,
-        live: have,
-        body: updateBody(want, have),
-        diff: updateDiff(want, have),
-      });
+      add(group, order, change);
     }
   }
 
@@ -136,6 +116,42 @@ export function planWorkspace(desired: DesiredWorkspace, live: readonly Subscrip
     ignored,
     unmanaged,
     live_count: live.length,
+  };
+}
+
+/**
+ * The one call that makes an existing subscription `have` match `want`, or undefined when it already
+ * does: a PATCH when only `enabled` differs, else a PUT of the whole subscription. Used for every
+ * matched subscription of a plan, and by reconcile to converge a subscription it adopted.
+ */
+export function planSubscription(
+  ws: number,
+  want: DesiredSubscription,
+  have: Subscription,
+): UpdateChange | PatchChange | undefined {
+  const diffs = differences(want, have);
+  if (diffs.length === 0) return undefined;
+  if (diffs.length === 1 && diffs[0] === 'enabled') {
+    return {
+      action: 'patch',
+      workspace_id: ws,
+      description: want.description,
+      subscription_id: have.subscription_id,
+      desired: want,
+      live: have,
+      enabled: want.enabled,
+      diff: { enabled: { before: have.enabled, after: want.enabled } },
+    };
+  }
+  return {
+    action: 'update',
+    workspace_id: ws,
+    description: want.description,
+    subscription_id: have.subscription_id,
+    desired: want,
+    live: have,
+    body: updateBody(want, have),
+    diff: updateDiff(want, have),
   };
 }
 

@@ -1,0 +1,96 @@
+import type { Change } from '../plan/types.js';
+import type { Subscription, TogglApi } from '../toggl/types.js';
+import { redact, registerSecret } from '../util/redact.js';
+import { adoptAfterLostCreate } from './converge.js';
+import { execute, removeLive, replaceLive } from './execute.js';
+import { asTwsError, failureMessage, isDescriptionInUse } from './failures.js';
+import type { ReconcileLogger } from './logger.js';
+import type { ChangeOutcome } from './types.js';
+
+/** Called after each applied change, with the live state already updated from the API's answer. */
+export type OnApplied = (
+  outcome: ChangeOutcome,
+  live: ReadonlyMap<number, readonly Subscription[]>,
+) => Promise<void>;
+
+export interface ApplyInput {
+  api: TogglApi;
+  /** The plan's changes as `planned` outcomes, in execution order. */
+  planned: readonly ChangeOutcome[];
+  /** Workspaces the check phase refused one by one (preflight): their changes stay `planned`. */
+  blocked: ReadonlySet<number>;
+  /** The working live state, updated from every answer (never re-read, except by convergence). */
+  live: Map<number, Subscription[]>;
+  signal?: AbortSignal | undefined;
+  logger?: ReconcileLogger | undefined;
+  onApplied?: OnApplied | undefined;
+}
+
+/**
+ * Apply: the plan's calls in order, each returning its own outcome. One failing change never stops
+ * the others. A stop (the signal) ends before the next call: the call in flight finishes and is
+ * recorded; the rest stay `planned`.
+ */
+export async function applyPlan(input: ApplyInput): Promise<{ outcomes: ChangeOutcome[]; aborted: boolean }> {
+  const { api, live, logger, signal } = input;
+  const outcomes: ChangeOutcome[] = [];
+  for (const [i, planned] of input.planned.entries()) {
+    if (input.blocked.has(planned.change.workspace_id)) {
+      outcomes.push(planned);
+      continue;
+    }
+    if (signal?.aborted) {
+      logger?.warn({}, 'stopping: the remaining changes were not applied');
+      return { outcomes: [...outcomes, ...input.planned.slice(i)], aborted: true };
+    }
+    const outcome = await applyChange(api, planned.change, live, logger);
+    outcomes.push(outcome);
+    if (outcome.status === 'applied' && input.onApplied) {
+      try {
+        await input.onApplied(outcome, live);
+      } catch (err) {
+        logger?.warn(
+          { workspace_id: outcome.change.workspace_id },
+          redact(`after-apply hook failed: ${String(err)}`),
+        );
+      }
+    }
+  }
+  return { outcomes, aborted: false };
+}
+
+/** One change: its call, the live state updated from the answer, and what happened, as a value. */
+export async function applyChange(
+  api: TogglApi,
+  change: Change,
+  live: Map<number, Subscription[]>,
+  logger: ReconcileLogger | undefined,
+): Promise<ChangeOutcome> {
+  const ws = change.workspace_id;
+  const ctx = {
+    workspace_id: ws,
+    action: change.action,
+    description: change.description,
+    subscription_id: 'subscription_id' in change ? change.subscription_id : undefined,
+  };
+  try {
+    const after = await execute(api, change);
+    const outcome: ChangeOutcome = { change, status: 'applied' };
+    if (after) {
+      registerSecret(after.secret);
+      replaceLive(live, ws, after);
+      outcome.subscription_id = after.subscription_id;
+    } else if (change.action === 'delete') {
+      removeLive(live, ws, change.subscription_id);
+    }
+    logger?.info({ ...ctx, subscription_id: outcome.subscription_id ?? ctx.subscription_id }, 'applied');
+    return outcome;
+  } catch (err) {
+    if (change.action === 'create' && isDescriptionInUse(err)) {
+      return adoptAfterLostCreate(api, change, err, live, logger);
+    }
+    const error = failureMessage(err);
+    logger?.error({ ...ctx, code: asTwsError(err).code }, redact(`failed: ${error}`));
+    return { change, status: 'failed', error };
+  }
+}
