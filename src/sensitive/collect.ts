@@ -1,7 +1,27 @@
-import type { DesiredState, DesiredSubscription } from '../config/types.js';
-import type { Subscription } from '../toggl/types.js';
 import { SecretSet } from './secret-set.js';
 import { urlCarriesCredential } from './url.js';
+
+// The shapes read here, structurally (src/config/types.ts and src/toggl/types.ts fit them): config/,
+// toggl/ and plan/ import this folder, so it imports none of them back.
+
+/** A declared subscription with the loader's marks (config's DesiredSubscription). */
+interface DesiredSubscription {
+  secret?: string | undefined;
+  url_callback: string;
+  sensitive: { url_callback: boolean; substituted: readonly string[] };
+}
+
+/** The desired state (config's DesiredState). */
+interface DesiredState {
+  workspaces: ReadonlyArray<{ subscriptions: ReadonlyMap<string, DesiredSubscription> }>;
+}
+
+/** A live subscription as the API lists it (toggl's Subscription). */
+interface Subscription {
+  description: string;
+  url_callback: string;
+  secret?: string | undefined;
+}
 
 /**
  * Which values of the desired and live state are sensitive, as plain lists for a `SecretSet`.
