@@ -2,7 +2,9 @@ import type { Node } from 'yaml';
 import type { ConfigIssue, SourcePosition } from '../errors.js';
 import type { SubscriptionDeclaration, SubscriptionsDocument } from '../generated/schema-types.js';
 import { urlCarriesCredential } from '../sensitive/url.js';
+import { descriptionKey, firstInvisible } from '../util/unicode.js';
 import { type ExpandProblem, expandVariables } from './expand.js';
+import { globProblem } from './ignore.js';
 import type { WorkspaceDeclaration } from './merge.js';
 import { displayPath, nodeAt, type PathSegment, type Tree, valueOffset } from './nodes.js';
 import type { ParsedDocument } from './parse.js';
@@ -44,7 +46,8 @@ export function declareDocument(
     declaration.prune = { value: data.prune, source: posOf(['prune']) };
   }
   if (data.ignore !== undefined && usable(['ignore'])) {
-    declaration.ignore = { value: data.ignore, source: posOf(['ignore']) };
+    const patterns = declareIgnore(data.ignore, posOf, issues);
+    if (patterns) declaration.ignore = { value: patterns, source: posOf(['ignore']) };
   }
   if (Array.isArray(data.subscriptions)) {
     data.subscriptions.forEach((raw, i) => {
@@ -53,7 +56,7 @@ export function declareDocument(
         // Still take part in the duplicate-description check, so fixing this one reveals nothing new.
         const descPath = [...path, 'description'];
         if (usable(descPath) && typeof raw?.description === 'string') {
-          declaration.subscriptions.push(placeholder(raw.description, posOf(descPath)));
+          declaration.subscriptions.push(placeholder(descriptionKey(raw.description), posOf(descPath)));
         }
         return;
       }
@@ -119,9 +122,20 @@ function declareSubscription(
     filters.push({ entity: f.entity, action: f.action });
   });
 
+  const invisible = firstInvisible(raw.description);
+  if (invisible) {
+    issues.push({
+      ...ctx.at(valueOffset(nodeAt(tree, [...path, 'description'])) ?? 0),
+      message:
+        `${label('description')} contains the invisible character ${invisible.codePoint} at position ` +
+        `${invisible.index + 1}: a description that looks like another one would replace it ` +
+        '(docs/plan-rules.md#descriptions); remove it',
+    });
+  }
   const urlValue = url?.value ?? raw.url_callback;
   const sub: DesiredSubscription = {
-    description: raw.description,
+    // NFC: the form descriptions are compared in, so the same text typed on any system is one key.
+    description: descriptionKey(raw.description),
     url_callback: urlValue,
     enabled: raw.enabled ?? true,
     event_filters: filters,
@@ -186,6 +200,29 @@ function isHttpUrl(value: string): boolean {
 }
 
 /** Stands for an invalid subscription in the merge; the run fails anyway, so its fields are never used. */
+/**
+ * The ignore patterns, NFC-normalised like descriptions, each checked here so that an invalid one is
+ * reported at its place in the file (a run with one refuses, rather than matching nothing and
+ * pruning what it was meant to protect). Undefined when any pattern is invalid.
+ */
+function declareIgnore(
+  patterns: readonly string[],
+  posOf: (path: PathSegment[]) => SourcePosition,
+  issues: ConfigIssue[],
+): string[] | undefined {
+  let valid = true;
+  const out = patterns.map((raw, i) => {
+    const pattern = descriptionKey(raw);
+    const problem = globProblem(pattern);
+    if (problem) {
+      valid = false;
+      issues.push({ ...posOf(['ignore', i]), message: `ignore[${i}] is not a valid pattern: ${problem}` });
+    }
+    return pattern;
+  });
+  return valid ? out : undefined;
+}
+
 function placeholder(description: string, source: SourcePosition): DesiredSubscription {
   return {
     description,

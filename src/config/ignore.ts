@@ -1,4 +1,5 @@
 import { TwsError } from '../errors.js';
+import { descriptionKey, withoutInvisible } from '../util/unicode.js';
 
 /**
  * Compiles `ignore` globs into one predicate on descriptions. Descriptions are free text, not paths:
@@ -6,11 +7,30 @@ import { TwsError } from '../errors.js';
  * `[abc]` / `[a-z]` / `[!abc]` a character class, `{a,b}` alternatives. Everything else matches itself; matching is
  * case-sensitive and covers the whole description. Path-glob libraries treat `/`, `.` segments and
  * newlines specially, which would let a subscription escape its ignore rule and be pruned.
+ *
+ * Matching follows the description rule (docs/plan-rules.md#descriptions): pattern and description
+ * are compared in NFC, and a description also counts as matched when it matches with its invisible
+ * characters removed, so neither `Zapier` typed in NFD nor `Zap\u200bier` escapes `Zapier*` and gets
+ * pruned. Ignoring more only ever protects.
  */
 export function compileIgnore(patterns: readonly string[]): (description: string) => boolean {
   if (patterns.length === 0) return () => false;
-  const regexes = patterns.map(globToRegExp);
-  return (description) => regexes.some((r) => r.test(description));
+  const regexes = patterns.map((p) => globToRegExp(descriptionKey(p)));
+  return (description) => {
+    const key = descriptionKey(description);
+    const visible = withoutInvisible(key);
+    return regexes.some((r) => r.test(key) || r.test(visible));
+  };
+}
+
+/** Why `glob` is not a valid pattern, or undefined when it is. */
+export function globProblem(glob: string): string | undefined {
+  try {
+    new RegExp(`^${globBody(glob)}$`, 'u');
+    return undefined;
+  } catch {
+    return 'a character range is reversed or malformed (e.g. `[z-a]`)';
+  }
 }
 
 export function globToRegExp(glob: string): RegExp {

@@ -1,3 +1,4 @@
+import { escapeInvisible } from '../util/unicode.js';
 import { displayPath, type PathSegment } from './nodes.js';
 
 export type NodeProblem =
@@ -130,7 +131,8 @@ function shown(value: unknown, source: string | undefined): string {
 
 export function quote(text: string): string {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: escaping control characters is the point
-  return `'${truncate(text).replace(/[\u0000-\u001f\u007f]/g, (c) => JSON.stringify(c).slice(1, -1))}'`;
+  const controls = truncate(text).replace(/[\u0000-\u001f\u007f]/g, (c) => JSON.stringify(c).slice(1, -1));
+  return `'${escapeInvisible(controls)}'`;
 }
 
 function truncate(text: string): string {

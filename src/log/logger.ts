@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { REDACTED, redact } from '../util/redact.js';
+import { escapeInvisible } from '../util/unicode.js';
 
 export type Logger = pino.Logger;
 
@@ -87,7 +88,7 @@ function lineStream(out: NodeJS.WritableStream, json: boolean): Writable {
           out.write(`${printable(redact(line))}\n`);
           continue;
         }
-        out.write(`${json ? JSON.stringify(record) : textLine(record)}\n`);
+        out.write(`${json ? escapeInvisible(JSON.stringify(record)) : textLine(record)}\n`);
       }
       done();
     },
@@ -108,10 +109,12 @@ function textLine(record: Record<string, unknown>): string {
  */
 function printable(text: string): string {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => {
+  const controls = text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => {
     if (c === '\n') return '\\n';
     if (c === '\r') return '\\r';
     if (c === '\t') return '\\t';
     return `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`;
   });
+  // Zero-width and other invisible characters too, so a look-alike description is visible.
+  return escapeInvisible(controls);
 }

@@ -1,5 +1,6 @@
 import { type ConfigIssue, formatIssue } from '../errors.js';
 import { redact } from '../util/redact.js';
+import { escapeInvisible } from '../util/unicode.js';
 import { text } from './markdown.js';
 
 /**
@@ -21,7 +22,7 @@ export function renderConfigErrorsJson(issues: readonly ConfigIssue[], dryRun: b
       message: i.message,
     })),
   };
-  return `${JSON.stringify(doc, (_key, value: unknown) => (typeof value === 'string' ? redact(value) : value), 2)}\n`;
+  return `${escapeInvisible(JSON.stringify(doc, (_key, value: unknown) => (typeof value === 'string' ? redact(value) : value), 2))}\n`;
 }
 
 export function renderConfigErrorsMarkdown(issues: readonly ConfigIssue[], dryRun: boolean): string {

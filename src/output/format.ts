@@ -4,6 +4,7 @@ import { showChange } from '../sensitive/render.js';
 import type { SecretSet } from '../sensitive/secret-set.js';
 import { show } from '../sensitive/value.js';
 import type { ApiEventFilter } from '../toggl/types.js';
+import { escapeInvisible } from '../util/unicode.js';
 
 /**
  * Pieces shared by the renderers. Renderers only ever read a change's `diff`, description and ids:
@@ -82,12 +83,13 @@ export function diffLines(change: Change): FieldLine[] {
   return lines;
 }
 
-/** Terminal-safe: no control characters from user-written descriptions reach the terminal. */
+/**
+ * Terminal-safe: no control characters from user-written descriptions reach the terminal, and
+ * invisible ones (zero-width spaces, bidi overrides, non-ASCII spaces) show as `\u200b`, so two
+ * descriptions never look alike on screen (docs/plan-rules.md#descriptions).
+ */
 export function quote(text: string): string {
-  return JSON.stringify(text).replace(
-    /[\u007f-\u009f]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
+  return escapeInvisible(JSON.stringify(text));
 }
 
 /** One terminal-safe line of free text (API messages echo descriptions and URLs): controls escaped. */
@@ -99,7 +101,7 @@ export function oneLine(text: string): string {
     if (!control) out += c;
     else out += c === '\n' ? '\\n' : `\\u${code.toString(16).padStart(4, '0')}`;
   }
-  return out;
+  return escapeInvisible(out);
 }
 
 export function planLine(s: { create: number; update: number; patch: number; delete: number }): string {

@@ -3,6 +3,7 @@ import type { ChangeOutcome, ReconcileResult } from '../apply/types.js';
 import type { ChangeDiff } from '../plan/types.js';
 import { jsonChange as jsonField } from '../sensitive/render.js';
 import type { SecretSet } from '../sensitive/secret-set.js';
+import { escapeInvisible } from '../util/unicode.js';
 import { descriptionOf, subscriptionIdOf } from './format.js';
 
 /** SPEC section 3: the one document `--output json` writes on stdout. */
@@ -76,7 +77,8 @@ export function toJsonDocument(result: ReconcileResult, secrets: SecretSet): Jso
 
 /** The document as text, pretty-printed, with a final newline. */
 export function renderJson(result: ReconcileResult, secrets: SecretSet): string {
-  return `${JSON.stringify(toJsonDocument(result, secrets), null, 2)}\n`;
+  // Invisible characters as \u escapes: the same data, but a look-alike description is visible.
+  return `${escapeInvisible(JSON.stringify(toJsonDocument(result, secrets), null, 2))}\n`;
 }
 
 function jsonChange(o: ChangeOutcome, secrets: SecretSet): JsonChange {

@@ -1,6 +1,7 @@
 import { summarize } from '../apply/summary.js';
 import type { ChangeOutcome, ReconcileResult } from '../apply/types.js';
 import type { SecretSet } from '../sensitive/secret-set.js';
+import { escapeInvisible } from '../util/unicode.js';
 import {
   descriptionOf,
   diffLines,
@@ -80,7 +81,7 @@ function row(o: ChangeOutcome, secrets: SecretSet): string {
 
 /** Plain text in a table cell: Markdown and HTML are neutralised, newlines kept as `<br>`. */
 export function text(value: string): string {
-  return value
+  return escapeInvisible(value)
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')

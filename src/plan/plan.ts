@@ -4,6 +4,7 @@ import { GuardError } from '../errors.js';
 import { liveUrlIsSensitive } from '../sensitive/collect.js';
 import { mark } from '../sensitive/value.js';
 import type { Subscription, SubscriptionInput } from '../toggl/types.js';
+import { descriptionKey } from '../util/unicode.js';
 import { diffFilters, sameFilters } from './filters.js';
 import type { Change, ChangeDiff, PatchChange, Plan, UpdateChange, WorkspacePlan } from './types.js';
 
@@ -44,9 +45,11 @@ export function planWorkspace(desired: DesiredWorkspace, live: readonly Subscrip
 
   const liveByDescription = new Map<string, Subscription[]>();
   for (const sub of [...live].sort((a, b) => a.subscription_id - b.subscription_id)) {
-    const list = liveByDescription.get(sub.description);
+    // Declared descriptions are NFC (the loader); live ones are compared in the same form.
+    const key = descriptionKey(sub.description);
+    const list = liveByDescription.get(key);
     if (list) list.push(sub);
-    else liveByDescription.set(sub.description, [sub]);
+    else liveByDescription.set(key, [sub]);
   }
 
   let unchanged = 0;
@@ -58,7 +61,7 @@ export function planWorkspace(desired: DesiredWorkspace, live: readonly Subscrip
     const order = want.description;
     // "Never touched" is absolute: the loader refuses a declared description that an ignore glob matches.
     if (isIgnored(want.description)) continue;
-    const candidates = liveByDescription.get(want.description) ?? [];
+    const candidates = liveByDescription.get(descriptionKey(want.description)) ?? [];
     // The API keeps descriptions unique, but if a copy slipped in (e.g. a lost create response on
     // another tool), keep the one that already matches and treat the others as undeclared.
     const have = candidates.find((c) => differences(want, c).length === 0) ?? candidates[0];

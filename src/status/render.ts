@@ -1,5 +1,6 @@
 import type { SecretSet } from '../sensitive/secret-set.js';
 import { quote } from '../util/text.js';
+import { escapeInvisible } from '../util/unicode.js';
 import {
   isPending,
   isUnhealthy,
@@ -102,33 +103,35 @@ function describe(s: SubscriptionStatus): string {
 }
 
 export function renderStatusJson(report: StatusReport, secrets: SecretSet): string {
-  return `${JSON.stringify(
-    {
-      format_version: 1,
-      workspaces: report.workspaces.map((ws) => ({
-        workspace_id: ws.workspace_id,
-        ...(ws.error !== undefined ? { error: secrets.scrub(ws.error) } : {}),
-        in_sync: ws.error === undefined && !ws.subscriptions.some(isPending),
-        healthy: ws.error === undefined && !ws.subscriptions.some(isUnhealthy),
-        subscriptions: ws.subscriptions
-          .map((row) => fromApi(row, secrets))
-          .map((s) => ({
-            description: s.description,
-            subscription_id: s.subscription_id,
-            declared: s.declared,
-            sync_status: s.sync_status,
-            changed_fields: s.changed_fields,
-            enabled: s.enabled,
-            validated: s.validated,
-            validated_at: s.validated_at,
-            has_pending_events: s.has_pending_events,
-            healthy: !isUnhealthy(s),
-            problems: s.problems,
-          })),
-      })),
-      summary: summarize(report),
-    },
-    null,
-    2,
+  return `${escapeInvisible(
+    JSON.stringify(
+      {
+        format_version: 1,
+        workspaces: report.workspaces.map((ws) => ({
+          workspace_id: ws.workspace_id,
+          ...(ws.error !== undefined ? { error: secrets.scrub(ws.error) } : {}),
+          in_sync: ws.error === undefined && !ws.subscriptions.some(isPending),
+          healthy: ws.error === undefined && !ws.subscriptions.some(isUnhealthy),
+          subscriptions: ws.subscriptions
+            .map((row) => fromApi(row, secrets))
+            .map((s) => ({
+              description: s.description,
+              subscription_id: s.subscription_id,
+              declared: s.declared,
+              sync_status: s.sync_status,
+              changed_fields: s.changed_fields,
+              enabled: s.enabled,
+              validated: s.validated,
+              validated_at: s.validated_at,
+              has_pending_events: s.has_pending_events,
+              healthy: !isUnhealthy(s),
+              problems: s.problems,
+            })),
+        })),
+        summary: summarize(report),
+      },
+      null,
+      2,
+    ),
   )}\n`;
 }

@@ -1,3 +1,5 @@
+import { escapeInvisible } from './unicode.js';
+
 /** Code-point order: the same on every machine and locale. */
 export function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
@@ -9,8 +11,6 @@ export function compareText(a: string, b: string): number {
  * forge an extra line of output.
  */
 export function quote(text: string): string {
-  return JSON.stringify(text).replace(
-    /[\u0085\u2028\u2029]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
+  // U+0085, U+2028 and U+2029 are among the invisible characters escaped.
+  return escapeInvisible(JSON.stringify(text));
 }

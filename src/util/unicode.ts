@@ -1,0 +1,47 @@
+/**
+ * The description rule (docs/plan-rules.md#descriptions): descriptions are compared, and ignore globs
+ * matched, after Unicode NFC normalisation, so `Café` typed on macOS (NFD) and on Linux (NFC) is one
+ * subscription. Characters that are invisible or look like a plain space (controls, format characters
+ * such as zero-width spaces and bidi overrides, line/paragraph separators, non-ASCII spaces, fillers)
+ * are refused in declared descriptions, and shown escaped (`\u200b`) in every output, so two
+ * descriptions that differ only by one never look the same on screen.
+ */
+
+const INVISIBLE_SOURCE =
+  '[\\p{Cc}\\p{Cf}\\p{Zl}\\p{Zp}\\u00a0\\u1680\\u2000-\\u200a\\u202f\\u205f\\u3000\\u034f\\u115f\\u1160\\u3164\\uffa0]';
+
+/** One invisible or space-look-alike code point (ASCII space is fine, and so are TAB/LF where a caller allows them). */
+export const INVISIBLE = new RegExp(INVISIBLE_SOURCE, 'u');
+const INVISIBLE_ALL = new RegExp(INVISIBLE_SOURCE, 'gu');
+
+/** The form descriptions are compared in. */
+export function descriptionKey(description: string): string {
+  return description.normalize('NFC');
+}
+
+/** The description with every invisible character removed, for the ignore rule's safe side. */
+export function withoutInvisible(text: string): string {
+  return text.replace(INVISIBLE_ALL, '');
+}
+
+/** `U+200B` for the first invisible character of `text`, or undefined. */
+export function firstInvisible(text: string): { index: number; codePoint: string } | undefined {
+  const m = INVISIBLE.exec(text);
+  if (!m) return undefined;
+  const cp = m[0].codePointAt(0) ?? 0;
+  return { index: m.index, codePoint: `U+${cp.toString(16).toUpperCase().padStart(4, '0')}` };
+}
+
+/**
+ * Every invisible character but TAB, LF and CR (the layout of the text itself, which callers handle)
+ * as a JSON-compatible `\uXXXX` escape (surrogate pairs for astral ones). Applied to JSON text it
+ * keeps the same data; applied to a quoted description it makes the difference visible.
+ */
+export function escapeInvisible(text: string): string {
+  return text.replace(INVISIBLE_ALL, (c) => {
+    if (c === '\n' || c === '\r' || c === '\t') return c;
+    let out = '';
+    for (let i = 0; i < c.length; i++) out += `\\u${c.charCodeAt(i).toString(16).padStart(4, '0')}`;
+    return out;
+  });
+}
