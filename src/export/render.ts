@@ -3,6 +3,7 @@ import { escapeVariables } from '../config/expand.js';
 import { urlCredentialReasons } from '../sensitive/url.js';
 import type { ApiEventFilter, Subscription } from '../toggl/types.js';
 import { compareText, quote } from '../util/text.js';
+import { descriptionKey, escapeInvisible, firstInvisible } from '../util/unicode.js';
 import { VERSION } from '../version.js';
 import { SecretNames } from './varnames.js';
 
@@ -76,13 +77,26 @@ export function renderExport(workspaces: readonly ExportedWorkspace[], opts: Ren
     for (const d of duplicates) {
       warnings.push(
         `workspace ${ws.workspace_id}: description ${quote(d.description)} is used by more than one live ` +
-          `subscription; only id ${kept.find((k) => k.description === d.description)?.subscription_id} is ` +
+          `subscription; only id ${kept.find((k) => descriptionKey(k.description) === descriptionKey(d.description))?.subscription_id} is ` +
           `exported and the workspace is exported with prune: false so id ${d.subscription_id} is not deleted`,
       );
     }
 
+    // What a file cannot declare is exported as an exact `ignore` pattern, so that the file validates
+    // and a sync leaves it alone: a subscription without event filters (the format needs at least
+    // one) and a description with an invisible character (docs/plan-rules.md#descriptions).
+    const declarable = kept.filter((sub) => undeclarableReason(sub) === undefined);
+    const ignored = kept.filter((sub) => undeclarableReason(sub) !== undefined);
+    for (const sub of ignored) {
+      warnings.push(
+        `workspace ${ws.workspace_id}, subscription ${quote(sub.description)} (id ${sub.subscription_id}) ` +
+          `${undeclarableReason(sub)}, which a file cannot declare; it is exported as an ignore pattern, ` +
+          'so sync leaves it alone',
+      );
+    }
+
     const wsVars: SecretVariable[] = [];
-    const items = kept.map((sub) => {
+    const items = declarable.map((sub) => {
       const variable: SecretVariable = {
         name: names.next(sub.description),
         kind: 'secret',
@@ -108,6 +122,7 @@ export function renderExport(workspaces: readonly ExportedWorkspace[], opts: Ren
     const doc = new Document({
       workspace_id: ws.workspace_id,
       prune,
+      ...(ignored.length > 0 ? { ignore: ignored.map((sub) => literalPattern(sub.description)) } : {}),
       subscriptions: items.map(({ sub, urlVariable }) => ({
         description: sub.description,
         // A literal `${` in a live URL would read back as a variable reference; `$${` keeps it literal.
@@ -125,8 +140,12 @@ export function renderExport(workspaces: readonly ExportedWorkspace[], opts: Ren
       const key = pair.items.find((p) => (p.key as Scalar).value === 'prune')?.key as Scalar | undefined;
       if (key) key.comment = ' several live subscriptions share a description; see the export warnings';
     }
-    doc.commentBefore = header(ws, kept.length, wsVars, index === 0 ? opts.schemaRef : undefined);
-    docs.push(doc.toString({ lineWidth: 0 }));
+    doc.commentBefore = header(ws, declarable.length, wsVars, index === 0 ? opts.schemaRef : undefined);
+    const ignoreSeq = doc.get('ignore', true) as YAMLSeq<Scalar> | undefined;
+    for (const pattern of ignoreSeq?.items ?? []) pattern.type = Scalar.QUOTE_DOUBLE;
+    // Invisible characters appear only in double-quoted scalars (descriptions, ignore patterns, a URL
+    // holding one) and in comments (already escaped): as `\u200b` they read back the same and show.
+    docs.push(escapeInvisible(doc.toString({ lineWidth: 0 })));
   });
 
   return { yaml: docs.join('---\n'), variables, warnings };
@@ -147,6 +166,9 @@ function decorate(
     // Double quotes for every description: YAML 1.1 readers take `yes`, `on` or `1e3` for non-strings,
     // and quotes, colons, `#`, leading `*`/`&`/`!` and control characters are all escaped the same way.
     if (key === 'description') (value as Scalar).type = Scalar.QUOTE_DOUBLE;
+    if (key === 'url_callback' && firstInvisible(String((value as Scalar).value))) {
+      (value as Scalar).type = Scalar.QUOTE_DOUBLE;
+    }
     if (key === 'url_callback' && item.urlVariable) {
       (value as Scalar).comment =
         ` the live URL carries ${item.urlReasons.join(' and ')}: set ${item.urlVariable.name} to it`;
@@ -190,18 +212,33 @@ function header(
   return lines.join('\n');
 }
 
+function undeclarableReason(sub: ExportedSubscription): string | undefined {
+  if (sub.event_filters.length === 0) return 'has no event filters';
+  if (firstInvisible(sub.description)) return 'has an invisible character in its description';
+  return undefined;
+}
+
+/** An ignore pattern that matches exactly `text`: each glob character as a one-character set. */
+export function literalPattern(text: string): string {
+  return text.replace(/[*?[{]/g, (c) => `[${c}]`);
+}
+
 /** The API keeps descriptions unique; if it ever returns two, keep the oldest (lowest id) of each. */
 function dedupe(subs: ExportedSubscription[]): {
   kept: ExportedSubscription[];
   duplicates: ExportedSubscription[];
 } {
+  // Descriptions are compared in NFC (docs/plan-rules.md#descriptions): `Café` in NFC and NFD is one.
   const sorted = [...subs].sort(
-    (a, b) => compareText(a.description, b.description) || a.subscription_id - b.subscription_id,
+    (a, b) =>
+      compareText(descriptionKey(a.description), descriptionKey(b.description)) ||
+      a.subscription_id - b.subscription_id,
   );
   const kept: ExportedSubscription[] = [];
   const duplicates: ExportedSubscription[] = [];
   for (const s of sorted) {
-    if (kept.at(-1)?.description === s.description) duplicates.push(s);
+    const last = kept.at(-1);
+    if (last && descriptionKey(last.description) === descriptionKey(s.description)) duplicates.push(s);
     else kept.push(s);
   }
   return { kept, duplicates };

@@ -1,8 +1,9 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt } from '../helpers/cli.js';
+import { assertBuilt, runCli } from '../helpers/cli.js';
 import { callList, type E2E, mutatingCalls, startE2E } from '../helpers/e2e.js';
+import { liveEntry, startHostileApi } from '../helpers/hostile-api.js';
 import { writeTree } from '../helpers/tmp.js';
 
 // End to end: the built CLI as a subprocess against the emulator over loopback.
@@ -92,6 +93,46 @@ describe('export (built CLI, emulator)', () => {
     // The file is valid by itself (no token, no network).
     const validated = await e2e.cli(['validate', file], { TOGGL_API_TOKEN: undefined });
     expect(validated.code).toBe(0);
+  });
+
+  it('exports what a file cannot declare (event_filters null or [], an invisible character) as exact ignore patterns, so the file validates and plans nothing', async () => {
+    const list = [
+      liveEntry(101, 1, 'No filters [legacy*]', { event_filters: null }),
+      liveEntry(101, 2, 'Empty filters', { event_filters: [] }),
+      liveEntry(101, 3, 'Zero\u200bwidth'),
+      liveEntry(101, 4, 'Normal'),
+    ];
+    const api = await startHostileApi((call) =>
+      call.method === 'GET' && call.path === '/subscriptions/101' ? { body: list } : { status: 500 },
+    );
+    try {
+      const env = {
+        TOGGL_API_URL: api.url,
+        TOGGL_API_TOKEN: 'hostile-token-1234',
+        TOGGL_REQUEST_SPACING_MS: '0',
+      };
+      const file = join(writeTree({}), 'ws.yaml');
+      const exported = await runCli(['export', '--workspace', '101', '-o', file], { env });
+      expect(exported.code).toBe(0);
+      expect(exported.stderr).toContain(
+        '"No filters [legacy*]" (id 1) has no event filters, which a file cannot declare',
+      );
+      expect(exported.stderr).toContain('"Zero\\u200bwidth" (id 3) has an invisible character');
+      const yaml = readFileSync(file, 'utf8');
+      expect(yaml).toContain('"No filters [[]legacy[*]]"');
+      expect(yaml).toContain('"Zero\\u200bwidth"');
+      // Before, a null list exported as `event_filters: []`, which validate refuses.
+      const validated = await runCli(['validate', file]);
+      expect(validated.stderr).toBe('');
+      expect(validated.code).toBe(0);
+      api.calls.length = 0;
+      const plan = await runCli(['sync', '--dry-run', '--detailed-exitcode', file], { env });
+      expect(plan.stderr).toBe('');
+      expect(plan.code).toBe(0);
+      expect(api.calls.map((c) => `${c.method} ${c.path}`)).toEqual(['GET /subscriptions/101']);
+    } finally {
+      await api.close();
+    }
   });
 
   it('plans only the secrets the user chooses to manage', async () => {

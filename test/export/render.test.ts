@@ -27,6 +27,7 @@ function live(id: number, description: string, over: Partial<Subscription> = {})
 interface ParsedDoc {
   workspace_id: number;
   prune: boolean;
+  ignore?: string[];
   subscriptions: Array<{
     description: string;
     url_callback: string;
@@ -56,10 +57,10 @@ function asDesired(doc: ParsedDoc, env: NodeJS.ProcessEnv = {}): DesiredWorkspac
   return {
     workspace_id: doc.workspace_id,
     prune: doc.prune,
-    ignore: [],
+    ignore: doc.ignore ?? [],
     subscriptions: new Map(
       doc.subscriptions.map((s) => [
-        s.description,
+        s.description.normalize('NFC'),
         {
           ...s,
           url_callback: expand(s.url_callback),
@@ -159,7 +160,12 @@ describe('renderExport', () => {
       { schemaRef: SCHEMA },
     );
     const [doc] = parse(yaml);
-    expect(doc?.subscriptions.map((s) => s.description).sort()).toEqual([...descriptions].sort());
+    // U+2028 is invisible: a file cannot declare that description, so it is an exact ignore pattern.
+    const invisible = 'line\nbreak\u2028sep';
+    expect(doc?.subscriptions.map((s) => s.description).sort()).toEqual(
+      descriptions.filter((d) => d !== invisible).sort(),
+    );
+    expect(doc?.ignore).toEqual([invisible]);
     // Every line is either a comment, blank, or YAML content: no description text leaked onto its own line.
     for (const line of yaml.split('\n')) {
       expect(line).not.toMatch(/^(break|sep)/);
