@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compileIgnore } from '../../src/plan/ignore.js';
+import { compileIgnore } from '../../src/config/ignore.js';
 import { descriptionKey, escapeInvisible, firstInvisible } from '../../src/util/unicode.js';
 
 describe('the description rule', () => {
