@@ -50,8 +50,9 @@ export function succeeded(result: ReconcileResult): boolean {
 }
 
 /**
- * SPEC section 3: 0 success, 1 any error (list failure, guard refusal, failed change, interrupted run),
- * 2 only with `--detailed-exitcode` when the run succeeded and the plan was not empty.
+ * Exit codes (docs/outputs.md#exit-codes): 0 success, 1 any error (list failure, guard refusal, failed
+ * change, interrupted run), 2 only with `--detailed-exitcode` when the run succeeded and the plan was
+ * not empty.
  */
 export function exitCodeFor(result: ReconcileResult, detailedExitcode: boolean): 0 | 1 | 2 {
   if (!succeeded(result)) return 1;

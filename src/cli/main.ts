@@ -12,7 +12,7 @@ import { registerValidate } from './commands/validate.js';
 /**
  * Builds the CLI. Each command lives in its own module under `commands/` and imports its
  * implementation lazily inside the action, so `validate` does not pay for got, pino or prom-client.
- * An action resolves to the process exit code (SPEC section 3).
+ * An action resolves to the process exit code (docs/outputs.md#exit-codes).
  */
 export function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command('toggl-webhooks-sync')

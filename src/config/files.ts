@@ -3,7 +3,7 @@ import { readdir, realpath, stat } from 'node:fs/promises';
 import { join, normalize } from 'node:path';
 import { ConfigError, type ConfigIssue } from '../errors.js';
 
-/** SPEC section 3: the input when no path is given. */
+/** The input when no path is given (docs/configuration.md#inputs). */
 export const DEFAULT_PATHS: readonly string[] = ['./subscriptions'];
 
 export interface Discovery {

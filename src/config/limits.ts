@@ -4,7 +4,7 @@
  * shapes cost much more), so hostile input is refused in well under a second.
  */
 
-/** SPEC section 1: files over 1 MiB are refused, before they are read. */
+/** Files over 1 MiB are refused, before they are read (docs/limits-and-budgets.md#input-files). */
 export const MAX_FILE_BYTES = 1024 * 1024;
 
 /** A 1 MiB file of real subscriptions has about 23,000 lines; millions of blank lines only cost time. */

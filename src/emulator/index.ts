@@ -1,5 +1,5 @@
 /**
- * A local, faithful Toggl Webhooks API v1 (SPEC section 6) for trying the tool and for tests:
+ * A local, faithful Toggl Webhooks API v1 (docs/emulator.md) for trying the tool and for tests:
  * `const emu = await startEmulator(); ... TOGGL_API_URL=emu.url ...; await emu.close();`
  */
 export { signBody } from './callbacks.js';

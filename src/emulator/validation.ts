@@ -1,3 +1,4 @@
+import { SCHEMA_ACTIONS, SCHEMA_ENTITIES } from '../generated/event-filters.js';
 import type { ApiEventFilter } from '../toggl/types.js';
 import * as m from './messages.js';
 
@@ -73,7 +74,7 @@ export function parseEnabledBody(body: unknown): Parsed<boolean> {
 
 // "letters, numbers and '_'": the service's wording does not restrict letters to ASCII.
 const NAME = /^[\p{L}\p{N}_]+$/u;
-const ACTIONS = new Set(['created', 'updated', 'deleted', '*']);
+const ACTIONS = new Set([...SCHEMA_ACTIONS, '*']);
 
 const validName = (v: string): boolean => v === '*' || NAME.test(v);
 
@@ -109,19 +110,11 @@ export function checkDescriptionAndFilters(
   return null;
 }
 
-/** The entities of SPEC section 1; the docs only name client, project and time_entry in the Swagger. */
-export const KNOWN_ENTITIES = [
-  'client',
-  'project',
-  'project_group',
-  'project_user',
-  'tag',
-  'task',
-  'time_entry',
-  'workspace',
-  'workspace_user',
-] as const;
-
+/**
+ * GET /event_filters: every documented entity with every action. The one catalogue is generated from
+ * the schema (src/generated/event-filters.ts, docs/configuration.md); the Swagger's examples name only
+ * client, project and time_entry.
+ */
 export function eventFilterCatalog(): Record<string, string[]> {
-  return Object.fromEntries(KNOWN_ENTITIES.map((e) => [e, ['created', 'updated', 'deleted']]));
+  return Object.fromEntries(SCHEMA_ENTITIES.map((e) => [e, [...SCHEMA_ACTIONS]]));
 }

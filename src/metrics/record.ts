@@ -18,7 +18,7 @@ export interface ApiResponseInfo {
 }
 
 /**
- * Turns reconcile results into the SPEC section 5 series. Holds the per-workspace drift between
+ * Turns reconcile results into the series of docs/daemon-and-metrics.md#metrics. Holds the per-workspace drift between
  * reconciles, so that a workspace whose list failed keeps its last known drift instead of reading 0.
  */
 export class MetricsRecorder {
@@ -109,8 +109,8 @@ export class MetricsRecorder {
     let list = 0;
     let apply = 0;
     for (const f of result.failures) {
-      // A guard or limit refusal is a change that could not be applied; the SPEC's stages are
-      // config, list and apply.
+      // A guard or limit refusal is a change that could not be applied; the documented stages are
+      // config, list and apply (docs/daemon-and-metrics.md#metrics).
       if (f.stage === 'list') list++;
       else apply++;
     }

@@ -2,7 +2,7 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 import { SUBSCRIPTION_INFO_LABELS } from '../status/info.js';
 
 /**
- * The daemon's Prometheus series (SPEC section 5), on a registry of their own so that nothing else
+ * The daemon's Prometheus series (docs/daemon-and-metrics.md#metrics), on a registry of their own so that nothing else
  * in the process (or a second daemon in a test process) can add to or collide with them.
  *
  * Labels only ever carry workspace ids, change actions, HTTP methods and status codes, result and

@@ -6,7 +6,7 @@ import type { SecretSet } from '../sensitive/secret-set.js';
 import { escapeInvisible } from '../util/unicode.js';
 import { descriptionOf, subscriptionIdOf } from './format.js';
 
-/** SPEC section 3: the one document `--output json` writes on stdout. */
+/** The one document `--output json` writes on stdout (docs/outputs.md#json). */
 export interface JsonDocument {
   format_version: 1;
   dry_run: boolean;

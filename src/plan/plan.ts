@@ -9,7 +9,8 @@ import { diffFilters, sameFilters } from './filters.js';
 import type { Change, ChangeDiff, PatchChange, Plan, UpdateChange, WorkspacePlan } from './types.js';
 
 /**
- * The planner: a pure function from desired and live state to the minimal list of calls (SPEC section 2).
+ * The planner: a pure function from desired and live state to the minimal list of calls
+ * (docs/plan-rules.md).
  * No I/O happens here, so everything about "what would change" is testable with plain values.
  */
 export function planAll(desired: DesiredState, live: ReadonlyMap<number, readonly Subscription[]>): Plan {
@@ -22,7 +23,10 @@ export function planAll(desired: DesiredState, live: ReadonlyMap<number, readonl
   return { workspaces };
 }
 
-/** Execution groups, in the order SPEC section 2 requires: free per-workspace limits before using them. */
+/**
+ * Execution groups, in the documented order (docs/plan-rules.md#order-of-calls): free per-workspace
+ * limits before using them.
+ */
 enum Group {
   Delete = 0,
   Disable = 1,
@@ -226,7 +230,7 @@ function updateDiff(want: DesiredSubscription, have: Subscription): ChangeDiff {
 }
 
 /**
- * The mass-delete guard (SPEC section 2): deleting every live subscription of a workspace, or more than
+ * The mass-delete guard (docs/plan-rules.md#the-mass-delete-guard): deleting every live subscription of a workspace, or more than
  * half of them when it has 4 or more, is almost always a broken file or a wrong workspace id.
  */
 export function massDeleteViolation(wp: WorkspacePlan): GuardError | undefined {
