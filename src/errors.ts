@@ -179,3 +179,10 @@ export class TimeoutError extends ApiError {
     super('E_TIMEOUT', ctx, message, options);
   }
 }
+
+/** How an error is printed for a person: user errors (TwsError) without a stack trace. */
+export function describeError(err: unknown): string {
+  if (err instanceof TwsError) return `error: ${err.message}`;
+  if (err instanceof Error) return `error: ${err.message}\n${err.stack ?? ''}`;
+  return `error: ${String(err)}`;
+}

@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { TwsError } from '../errors.js';
+import { describeError } from '../errors.js';
 import { redact } from '../util/redact.js';
 import { VERSION } from '../version.js';
 import { registerDaemon } from './commands/daemon.js';
@@ -52,10 +52,4 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`${redact(describeError(err))}\n`);
     return 1;
   }
-}
-
-export function describeError(err: unknown): string {
-  if (err instanceof TwsError) return `error: ${err.message}`;
-  if (err instanceof Error) return `error: ${err.message}\n${err.stack ?? ''}`;
-  return `error: ${String(err)}`;
 }

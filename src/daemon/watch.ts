@@ -1,4 +1,4 @@
-import { TwsError } from '../errors.js';
+import { describeError } from '../errors.js';
 import { redact } from '../util/redact.js';
 import { SingleFlight } from './single-flight.js';
 import { watchInputs } from './watcher.js';
@@ -50,11 +50,11 @@ export async function runWatch(opts: RunWatchOptions): Promise<void> {
       try {
         await opts.runOnce(stop);
       } catch (err) {
-        print(`${redact(formatError(err))}\n`);
+        print(`${redact(describeError(err))}\n`);
       }
       if (!stop.aborted) logger.info({ paths: opts.paths }, 'watching for changes (Ctrl-C to stop)');
     },
-    (err) => print(`${redact(formatError(err))}\n`),
+    (err) => print(`${redact(describeError(err))}\n`),
   );
 
   const watcher = watchInputs({
@@ -76,11 +76,4 @@ export async function runWatch(opts: RunWatchOptions): Promise<void> {
     await flight.stop();
     await watcher.close();
   }
-}
-
-/** As the CLI's main() prints errors: user errors (TwsError) without a stack trace. */
-export function formatError(err: unknown): string {
-  if (err instanceof TwsError) return `error: ${err.message}`;
-  if (err instanceof Error) return `error: ${err.message}\n${err.stack ?? ''}`;
-  return `error: ${String(err)}`;
 }

@@ -1,4 +1,4 @@
-import { summarize } from '../apply/summary.js';
+import { type Summary, summarize } from '../apply/summary.js';
 import type { ChangeOutcome, ReconcileResult } from '../apply/types.js';
 import type { ChangeDiff } from '../plan/types.js';
 import { jsonChange as jsonField } from '../sensitive/render.js';
@@ -13,14 +13,7 @@ export interface JsonDocument {
   /** The plan's content hash (docs/ci.md); null when the run could not compute one. */
   plan_hash: string | null;
   workspaces: Array<{ workspace_id: number; changes: JsonChange[] }>;
-  summary: {
-    create: number;
-    update: number;
-    patch: number;
-    delete: number;
-    unchanged: number;
-    failed: number;
-  };
+  summary: Pick<Summary, 'create' | 'update' | 'patch' | 'delete' | 'unchanged' | 'failed'>;
   /** Workspaces that could not be planned or applied as a whole (list failure, mass-delete guard). */
   /** workspace_id is null for a problem of the run as a whole (a plan check). */
   errors: Array<{ workspace_id: number | null; stage: string; code: string; message: string }>;
