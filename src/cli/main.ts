@@ -33,8 +33,6 @@ export function buildProgram(setExit: (code: number) => void): Command {
   return program;
 }
 
-export type RegisterCommand = (program: Command, setExit: (code: number) => void) => void;
-
 /** Runs the CLI and returns the exit code; user errors are printed without a stack trace. */
 export async function main(argv: string[]): Promise<number> {
   let exitCode = 0;

@@ -1,7 +1,7 @@
 import { Option } from 'commander';
 import { parseListen } from '../../daemon/listen.js';
-import type { RegisterCommand } from '../main.js';
 import { type LogLevel, parseHttpUrl, parseInterval, parseLogLevel } from '../options.js';
+import type { RegisterCommand } from '../register.js';
 
 interface DaemonFlags {
   interval: number;

@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from 'commander';
-import type { RegisterCommand } from '../main.js';
+import type { RegisterCommand } from '../register.js';
 
 const integer =
   (min: number) =>

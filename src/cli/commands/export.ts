@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from 'commander';
-import type { RegisterCommand } from '../main.js';
 import { type LogLevel, parseHttpUrl, parseLogLevel } from '../options.js';
+import type { RegisterCommand } from '../register.js';
 
 interface ExportFlags {
   workspace: number[];

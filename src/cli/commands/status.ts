@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from 'commander';
-import type { RegisterCommand } from '../main.js';
 import { parseHttpUrl, parseLogLevel } from '../options.js';
+import type { RegisterCommand } from '../register.js';
 
 interface StatusFlags {
   output: 'text' | 'json';

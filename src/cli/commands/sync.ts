@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import type { RegisterCommand } from '../main.js';
 import {
   type LogLevel,
   type OutputFormat,
@@ -9,6 +8,7 @@ import {
   parsePlanHash,
   parsePositiveDuration,
 } from '../options.js';
+import type { RegisterCommand } from '../register.js';
 
 interface SyncFlags {
   dryRun?: boolean;

@@ -1,5 +1,5 @@
 import { Option } from 'commander';
-import type { RegisterCommand } from '../main.js';
+import type { RegisterCommand } from '../register.js';
 
 interface ValidateFlags {
   output: 'text' | 'json';
