@@ -32,6 +32,32 @@ const TOGGLES: Record<string, Values[]> = {
     { serviceMonitor: { enabled: true }, prometheusRule: { enabled: true } },
   ],
   'image by digest': [DEFAULTS, { image: { digest: `sha256:${'a'.repeat(64)}` } }],
+  'token file, NetworkPolicy, extras, relabelings, reconciled readiness': [
+    DEFAULTS,
+    {
+      token: { asFile: true },
+      readinessProbe: { mode: 'reconciled' },
+      commonLabels: { team: 'platform' },
+      networkPolicy: {
+        enabled: true,
+        metricsFrom: [{ podSelector: { matchLabels: { app: 'prometheus' } } }],
+      },
+      extraVolumes: [{ name: 'ca', configMap: { name: 'corp-ca' } }],
+      extraVolumeMounts: [{ name: 'ca', mountPath: '/etc/ca', readOnly: true }],
+      extraContainers: [{ name: 'shipper', image: 'example/shipper:1' }],
+      initContainers: [{ name: 'wait', image: 'example/wait:1', command: ['true'] }],
+      serviceMonitor: {
+        enabled: true,
+        relabelings: [{ sourceLabels: ['__meta_kubernetes_pod_node_name'], targetLabel: 'node' }],
+        metricRelabelings: [{ sourceLabels: ['__name__'], regex: 'nodejs_.*', action: 'drop' }],
+        targetLabels: ['team'],
+      },
+    },
+  ],
+  'git-sync with the platform assigning its user (OpenShift), NetworkPolicy': [
+    `${CHART_DIR}/ci/git-sync-ssh-values.yaml`,
+    { gitSync: { securityContext: { runAsUser: null, runAsGroup: null } }, networkPolicy: { enabled: true } },
+  ],
 };
 
 const CASES: [string, Values[]][] = [
@@ -50,6 +76,25 @@ describe(`rendered objects (schemas: Kubernetes ${KUBERNETES_VERSION}, prometheu
         expect(objects.map((o) => o.kind)).toContain('Deployment');
         expect(objects.flatMap(schemaErrors)).toEqual([]);
         for (const o of objects) expect(o.metadata.namespace, `${o.kind} namespace`).toBe(NAMESPACE);
+      });
+    });
+  }
+});
+
+describe('wrong values, refused by values.schema.json in Helm itself', () => {
+  const REFUSED: [string, Values, string][] = [
+    ['a memory limit that is not a quantity', { resources: { limits: { memory: 'lots' } } }, 'resources'],
+    ['a misspelt affinity key', { affinity: { nodeAfinity: {} } }, 'nodeAfinity'],
+    ['an extraEnv item without value', { extraEnv: [{ name: 'FOO' }] }, 'extraEnv'],
+    ['an unknown readiness mode', { readinessProbe: { mode: 'synced' } }, 'readinessProbe'],
+  ];
+  for (const helm of HELMS) {
+    helm.describe(helm.name, () => {
+      it.each(REFUSED)('%s', async (_name, values, mentioned) => {
+        const { code, stderr } = await render(helm, [DEFAULTS, values]);
+        expect(code).not.toBe(0);
+        expect(stderr).toContain("values don't meet the specifications of the schema");
+        expect(stderr).toContain(mentioned);
       });
     });
   }

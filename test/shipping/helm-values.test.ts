@@ -56,6 +56,7 @@ describe('values.schema.json', () => {
   it('ships example and CI values files', () => {
     expect(exampleFiles).toEqual([
       'examples/kubernetes/values-git-sync.yaml',
+      'examples/kubernetes/values-production.yaml',
       'examples/kubernetes/values.yaml',
     ]);
     expect(ciFiles.length).toBeGreaterThanOrEqual(3);
@@ -97,6 +98,47 @@ describe('values.schema.json', () => {
     ['an API URL without scheme', { apiUrl: 'api.track.toggl.com' }, '/apiUrl'],
     ['a probe period of zero', { readinessProbe: { periodSeconds: 0 } }, '/readinessProbe/periodSeconds'],
     ['an unknown resources key', { resources: { request: { cpu: '1' } } }, '/resources'],
+    [
+      'a memory limit that is not a quantity',
+      { resources: { limits: { memory: 'lots' } } },
+      '/resources/limits/memory',
+    ],
+    ['a misspelt affinity key', { affinity: { nodeAfinity: {} } }, '/affinity'],
+    [
+      'a misspelt key deep in affinity',
+      { affinity: { nodeAffinity: { requiredDuringScheduling: {} } } },
+      '/affinity/nodeAffinity',
+    ],
+    ['an extraEnv item without value', { extraEnv: [{ name: 'FOO' }] }, '/extraEnv/0'],
+    ['an extraEnv item with a typo', { extraEnv: [{ name: 'FOO', valu: 'x' }] }, '/extraEnv/0'],
+    [
+      'a toleration with an unknown key',
+      { tolerations: [{ key: 'k', effects: 'NoSchedule' }] },
+      '/tolerations/0',
+    ],
+    [
+      'an extra container without image key typo',
+      { extraContainers: [{ name: 'c', imag: 'x' }] },
+      '/extraContainers/0',
+    ],
+    ['a volume mount without mountPath', { extraVolumeMounts: [{ name: 'v' }] }, '/extraVolumeMounts/0'],
+    ['an unknown readiness mode', { readinessProbe: { mode: 'synced' } }, '/readinessProbe/mode'],
+    [
+      'a relabeling with an unknown action',
+      { serviceMonitor: { relabelings: [{ action: 'erase' }] } },
+      '/serviceMonitor/relabelings/0/action',
+    ],
+    [
+      'an egress port out of range',
+      { networkPolicy: { enabled: true, egressPorts: [0] } },
+      '/networkPolicy/egressPorts/0',
+    ],
+    [
+      'a git-sync securityContext typo',
+      { gitSync: { securityContext: { runAsUsr: 1 } } },
+      '/gitSync/securityContext',
+    ],
+    ['a non-string common label', { commonLabels: { team: 1 } }, '/commonLabels/team'],
   ])('rejects %s', (_name, override, path) => {
     const errors = errorsOf(helmMerge(defaults, override));
     expect(errors.length).toBeGreaterThan(0);
@@ -204,7 +246,7 @@ describe('values.yaml', () => {
     expect(Number.isInteger(sc.runAsUser) && (sc.runAsUser as number) > 0).toBe(true);
     expect(v.daemon).toMatchObject({ dryRun: false, allowMassDelete: false, interval: '10m', port: 9464 });
     expect(v.watch).toBe(true);
-    expect(v.token).toEqual({ existingSecret: '', key: 'token' });
+    expect(v.token).toEqual({ existingSecret: '', key: 'token', asFile: false });
   });
 });
 

@@ -31,6 +31,9 @@ helm.sh/chart: {{ include "toggl-webhooks-sync.chart" . }}
 app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
 app.kubernetes.io/part-of: toggl-webhooks-sync
+{{- with .Values.commonLabels }}
+{{ toYaml . }}
+{{- end }}
 {{- end }}
 
 {{/* Labels that select the pod: immutable on a Deployment, so never add version-dependent ones here. */}}
@@ -128,18 +131,9 @@ env:
         name: {{ .Values.gitSync.auth.existingSecret }}
         key: username
 {{- end }}
+# git-sync's own image user by default; the shared volume is group-owned by podSecurityContext.fsGroup.
 securityContext:
-  # git-sync's own image user; the shared volume is group-owned by podSecurityContext.fsGroup.
-  runAsNonRoot: true
-  runAsUser: 65533
-  runAsGroup: 65533
-  readOnlyRootFilesystem: true
-  allowPrivilegeEscalation: false
-  capabilities:
-    drop:
-      - ALL
-  seccompProfile:
-    type: RuntimeDefault
+  {{- toYaml .Values.gitSync.securityContext | nindent 2 }}
 resources:
   {{- toYaml .Values.gitSync.resources | nindent 2 }}
 volumeMounts:
