@@ -8,7 +8,7 @@ import { startProbeServer } from '../daemon/server.js';
 import { createLogger } from '../log/logger.js';
 import { createMetrics, MetricsRecorder } from '../metrics/index.js';
 import { redact } from '../util/redact.js';
-import { EXIT, makeClient, processIo, stopOnSignals } from './shell.js';
+import { EXIT, type Io, makeClient, processIo, stopOnSignals } from './shell.js';
 
 /** `daemon` as parsed by src/cli/commands/daemon.ts. */
 export interface DaemonCommandOptions extends RunSettings {
@@ -27,10 +27,7 @@ export interface DaemonCommandOptions extends RunSettings {
  * and resolves to 0. A missing token or a port already in use fail at start (thrown, so the CLI prints
  * `error: ...` and exits 1).
  */
-export async function runDaemon(
-  opts: DaemonCommandOptions,
-  env: NodeJS.ProcessEnv = process.env,
-): Promise<number> {
+export async function runDaemon(opts: DaemonCommandOptions, io: Io = processIo): Promise<number> {
   const logger = createLogger({ level: opts.logLevel, json: true }) as unknown as DaemonLogger;
   const recorder = new MetricsRecorder(createMetrics());
   // Installed first: a SIGTERM during start-up still ends in a graceful stop and exit code 0.
@@ -39,20 +36,17 @@ export async function runDaemon(
   });
   const settings: RunSettings = { dryRun: opts.dryRun, allowMassDelete: opts.allowMassDelete };
 
-  const { api } = await makeClient(
-    { ...processIo, env },
-    {
-      apiUrl: opts.apiUrl,
-      quotaMode: 'wait',
-      hooks: {
-        onResponse: (info) => recorder.apiResponse(info),
-        onRetry: (info) => logger.warn({ ...info }, 'retrying an API request'),
-        // A stop cancels the client's waits (spacing, backoff, a quota reset that may be an hour
-        // away); the request on the wire finishes.
-        signal: stop.signal,
-      },
+  const { api } = await makeClient(io, {
+    apiUrl: opts.apiUrl,
+    quotaMode: 'wait',
+    hooks: {
+      onResponse: (info) => recorder.apiResponse(info),
+      onRetry: (info) => logger.warn({ ...info }, 'retrying an API request'),
+      // A stop cancels the client's waits (spacing, backoff, a quota reset that may be an hour
+      // away); the request on the wire finishes.
+      signal: stop.signal,
     },
-  );
+  });
   // GET /limits and /event_filters answers change rarely; keeping them spares the quota.
   const precheckCache = createPrecheckCache();
 
@@ -62,7 +56,7 @@ export async function runDaemon(
     ...settings,
     logger,
     metrics: recorder,
-    load: () => loadDesiredState(opts.paths, env),
+    load: () => loadDesiredState(opts.paths, io.env),
     reconcile: ({ desired, signal, logger: log, ...runSettings }) =>
       reconcile({
         ...runSettings,

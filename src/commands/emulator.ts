@@ -2,7 +2,7 @@ import { DEFAULTS, startEmulator } from '../emulator/server.js';
 import type { EmulatorOptions, FaultOptions } from '../emulator/types.js';
 import { TwsError } from '../errors.js';
 import { redact } from '../util/redact.js';
-import { EXIT, stopOnSignals } from './shell.js';
+import { EXIT, type Io, processIo, stopOnSignals } from './shell.js';
 
 export interface EmulatorCommandOptions {
   port: number;
@@ -20,16 +20,13 @@ export interface EmulatorCommandOptions {
   quiet?: boolean;
 }
 
-export interface RunIo {
-  stdout: (line: string) => void;
-  stderr: (line: string) => void;
-}
-
 /**
  * `emulator` (docs/emulator.md): serves until SIGINT/SIGTERM, then closes cleanly; returns the exit
  * code.
  */
-export async function runEmulatorCommand(o: EmulatorCommandOptions, io: RunIo): Promise<number> {
+export async function runEmulatorCommand(o: EmulatorCommandOptions, io: Io = processIo): Promise<number> {
+  const stdout = (line: string) => io.stdout.write(`${line}\n`);
+  const stderr = (line: string) => io.stderr.write(`${line}\n`);
   const faults: FaultOptions = {};
   if (o.errorRate !== undefined) faults.errorRate = o.errorRate;
   if (o.rateLimitRate !== undefined) faults.rateLimitRate = o.rateLimitRate;
@@ -46,7 +43,7 @@ export async function runEmulatorCommand(o: EmulatorCommandOptions, io: RunIo): 
   };
   if (!o.quiet) {
     options.onCall = (c) =>
-      io.stderr(
+      stderr(
         redact(
           `${c.method} ${c.path} ${c.status === 0 ? 'dropped' : c.status}${c.fault ? ` (${c.fault})` : ''}`,
         ),
@@ -64,12 +61,12 @@ export async function runEmulatorCommand(o: EmulatorCommandOptions, io: RunIo): 
   // Listening before the URL is printed, so whoever waits for that line can stop us at once.
   const stop = stopOnSignals();
   // Not redacted on purpose: the emulator's token is a local stand-in and printing it is the point.
-  io.stdout(`Toggl Webhooks API v1 emulator listening on ${emu.url}`);
-  io.stdout(`TOGGL_API_URL=${emu.url} TOGGL_API_TOKEN=${o.token}`);
-  io.stdout(`workspaces: ${options.workspaces?.join(', ')} (Ctrl-C to stop)`);
+  stdout(`Toggl Webhooks API v1 emulator listening on ${emu.url}`);
+  stdout(`TOGGL_API_URL=${emu.url} TOGGL_API_TOKEN=${o.token}`);
+  stdout(`workspaces: ${options.workspaces?.join(', ')} (Ctrl-C to stop)`);
   const signal = await stop.stopped;
   await emu.close();
   stop.dispose();
-  io.stderr(`emulator stopped (${signal})`);
+  stderr(`emulator stopped (${signal})`);
   return EXIT.ok;
 }

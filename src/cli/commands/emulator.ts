@@ -43,10 +43,6 @@ export const registerEmulator: RegisterCommand = (program, setExit) => {
     .option('--quiet', 'do not log each request to stderr')
     .action(async (opts) => {
       const { runEmulatorCommand } = await import('../../commands/emulator.js');
-      const code = await runEmulatorCommand(opts, {
-        stdout: (line) => process.stdout.write(`${line}\n`),
-        stderr: (line) => process.stderr.write(`${line}\n`),
-      });
-      setExit(code);
+      setExit(await runEmulatorCommand(opts));
     });
 };
