@@ -11,6 +11,8 @@ export type ErrorCode =
   | 'E_LIMIT'
   | 'E_TOKEN'
   | 'E_API'
+  /** A 2xx answer that is not the documented shape (or larger than the answer budget). */
+  | 'E_API_ANSWER'
   | 'E_API_AUTH'
   | 'E_API_NOT_FOUND'
   | 'E_API_VALIDATION'

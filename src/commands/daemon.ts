@@ -74,6 +74,7 @@ export async function runDaemon(opts: DaemonCommandOptions, io: Io = processIo):
     port: opts.listen.port,
     registry: recorder.metrics.registry,
     isReady: () => daemon.ready,
+    notReadyReason: () => daemon.notReadyReason,
   });
   logger.info(
     {

@@ -120,6 +120,7 @@ export class Daemon {
   private warnedWorkspaces = -1;
   private stopping = false;
   private readyFlag = false;
+  private notReady = 'no reconcile has completed with a valid configuration yet';
   private cycles = 0;
   private readonly listeners: Array<(r: CycleReport) => void> = [];
 
@@ -136,10 +137,18 @@ export class Daemon {
 
   /**
    * `/readyz`: a reconcile has completed with a valid configuration, having read every declared
-   * workspace. Stays true once reached, so an API hiccup later does not flap the pod's readiness.
+   * workspace. Stays true once reached, so an API hiccup later does not flap the pod's readiness,
+   * except when Toggl refuses the token (401/403): a daemon that cannot authenticate is not ready,
+   * and `notReadyReason` says so. A workspace whose answer is malformed does not hold readiness back:
+   * it is reported (logs, errors_total{stage="list"}) and the others are reconciled.
    */
   get ready(): boolean {
     return this.readyFlag;
+  }
+
+  /** Why `/readyz` answers 503 (one line, no credentials). */
+  get notReadyReason(): string {
+    return this.notReady;
   }
 
   /** Reconciles run so far (finished). */
@@ -282,8 +291,17 @@ export class Daemon {
     });
     // Completed: valid files, and the live state of every declared workspace was read (a daemon that
     // cannot reach Toggl is not ready). A change the API refused does not make it unready.
-    const listed = report.result?.failures.every((f) => f.stage !== 'list') === true;
-    if (report.configValid && listed && !aborted) this.readyFlag = true;
+    const listFailures = report.result?.failures.filter((f) => f.stage === 'list') ?? [];
+    const listed = report.result !== undefined && listFailures.every((f) => f.error.code === 'E_API_ANSWER');
+    const auth = listFailures.filter((f) => f.error.code === 'E_API_AUTH');
+    if (auth.length > 0 && !aborted) {
+      this.readyFlag = false;
+      this.notReady =
+        `the API refused the token (401/403) for workspace ${auth.map((f) => f.workspace_id).join(', ')}: ` +
+        'check TOGGL_API_TOKEN / TOGGL_API_TOKEN_FILE and the workspace ids';
+    } else if (report.configValid && listed && !aborted) {
+      this.readyFlag = true;
+    }
     this.cycles++;
 
     if (!this.stopping) {

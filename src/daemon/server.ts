@@ -8,7 +8,14 @@ export interface ProbeServerOptions {
   registry: Registry;
   /** `/readyz` answers 200 while this returns true, else 503. */
   isReady: () => boolean;
+  /** The reason `/readyz` gives with a 503. */
+  notReadyReason?: () => string;
+  /** A connection silent this long is closed. Default 15 s. */
+  idleTimeoutMs?: number;
 }
+
+/** Open connections the probe server keeps at most: probes and scrapes need a handful. */
+export const MAX_PROBE_CONNECTIONS = 32;
 
 export interface ProbeServer {
   /** e.g. `http://127.0.0.1:9464` (the bound port when 0 was asked for). */
@@ -34,6 +41,10 @@ export async function startProbeServer(opts: ProbeServerOptions): Promise<ProbeS
   server.requestTimeout = 10_000;
   server.headersTimeout = 5_000;
   server.keepAliveTimeout = 5_000;
+  // A connection that sends nothing, or stops halfway, is closed after 15 s of silence; beyond the cap
+  // new connections are refused, so idle sockets cannot pile up (docs/limits-and-budgets.md).
+  server.timeout = opts.idleTimeoutMs ?? 15_000;
+  server.maxConnections = MAX_PROBE_CONNECTIONS;
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -83,7 +94,10 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, opts:
       return;
     case '/readyz':
       if (opts.isReady()) send(200, 'ready\n');
-      else send(503, 'not ready: no reconcile has completed with a valid configuration yet\n');
+      else {
+        const reason = opts.notReadyReason?.() ?? 'no reconcile has completed with a valid configuration yet';
+        send(503, `not ready: ${reason.replace(/[\r\n]+/g, ' ')}\n`);
+      }
       return;
   }
 }

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Method } from 'got';
-import type { ApiErrorContext } from '../errors.js';
+import { ApiError, type ApiErrorContext } from '../errors.js';
 import { registerSecret } from '../util/redact.js';
 import type { ClientConfig } from './config.js';
 import {
@@ -15,7 +15,7 @@ import {
 import { apiMessageFrom, errorForStatus, errorForTransport } from './errors.js';
 import { readQuota } from './quota.js';
 import { nextDelay } from './retry-policy.js';
-import { basicCredentials, Transport } from './transport.js';
+import { basicCredentials, MAX_ANSWER_BYTES, Transport } from './transport.js';
 import type {
   EventFilterCatalog,
   Subscription,
@@ -269,6 +269,14 @@ export class TogglClient implements TogglApi {
     };
     this.report(() => this.hooks.onResponse?.(info));
     this.report(() => this.hooks.logger?.debug({ ...info }, 'API request'));
+    if (answer.tooLarge) {
+      // Not retried: the same answer would be downloaded again, to the same end.
+      throw new ApiError(
+        'E_API_ANSWER',
+        { ...ctx, status: answer.status },
+        `answer larger than ${MAX_ANSWER_BYTES / 1024 / 1024} MiB; refusing to read it (no real answer is that large)`,
+      );
+    }
     if (answer.status >= 200 && answer.status < 300) {
       return parseBody(answer.text, opts.expect ?? 'json', { ...ctx, status: answer.status });
     }

@@ -35,21 +35,77 @@ export function subscriptionList(body: unknown, ctx: ApiErrorContext): Subscript
   }
   if (!Array.isArray(items)) throw unexpected(ctx, 'a list of subscriptions');
   const out: Subscription[] = [];
-  for (const item of items) {
+  items.forEach((item, index) => {
     const s = isObject(item) ? ({ ...(item as object) } as Record<string, unknown>) : undefined;
     // Ids are integers in the Swagger; an implementation that sends them as digit strings is still clear.
     for (const key of ['subscription_id', 'workspace_id'] as const) {
       if (s && typeof s[key] === 'string' && /^\d+$/.test(s[key] as string)) s[key] = Number(s[key]);
     }
-    if (!s || typeof s['subscription_id'] !== 'number' || typeof s['description'] !== 'string') {
-      throw unexpected(ctx, 'subscriptions with subscription_id and description');
-    }
+    if (!s) throw malformed(ctx, index, undefined, 'is not an object');
     // A soft-deleted subscription (a real deleted_at time) no longer exists for planning purposes. A Go
     // zero time ("0001-01-01T00:00:00Z") or an empty value means "not deleted".
-    if (isDeletedAt(s['deleted_at'])) continue;
+    if (isDeletedAt(s['deleted_at'])) return;
+    // Go encodes an empty list as null.
+    if (s['event_filters'] === null) s['event_filters'] = [];
+    const problem = subscriptionShapeProblem(s, ctx.workspaceId);
+    if (problem) throw malformed(ctx, index, s['subscription_id'], problem);
     out.push(s as unknown as Subscription);
-  }
+  });
   return out;
+}
+
+/**
+ * What makes a listed subscription not the documented shape (models.WebhookSubscription), or
+ * undefined. Checked at the boundary so nothing downstream meets a wrong type: before, an
+ * `event_filters` that was not a list threw a TypeError deep in the planner, which stopped every
+ * workspace. An entry that claims another workspace is refused too: every call targets only the
+ * workspace being reconciled. Messages name fields, never values (a value may be a secret).
+ */
+export function subscriptionShapeProblem(
+  s: Record<string, unknown>,
+  workspaceId: number | undefined,
+): string | undefined {
+  const id = s['subscription_id'];
+  if (typeof id !== 'number' || !Number.isSafeInteger(id) || id <= 0)
+    return 'subscription_id is not a positive integer';
+  if (typeof s['description'] !== 'string') return 'description is not a string';
+  if (typeof s['url_callback'] !== 'string') return 'url_callback is not a string';
+  if (typeof s['enabled'] !== 'boolean') return 'enabled is not true or false';
+  const filters = s['event_filters'];
+  if (!Array.isArray(filters)) return 'event_filters is not a list';
+  for (const f of filters) {
+    if (!isObject(f)) return 'event_filters holds an entry that is not an object';
+    const { entity, action } = f as Record<string, unknown>;
+    if (typeof entity !== 'string' || typeof action !== 'string') {
+      return 'event_filters holds an entry without a string entity and action';
+    }
+  }
+  for (const key of ['secret', 'validated_at', 'created_at', 'updated_at'] as const) {
+    const v = s[key];
+    if (v !== undefined && v !== null && typeof v !== 'string') return `${key} is not a string`;
+  }
+  const pending = s['has_pending_events'];
+  if (pending !== undefined && pending !== null && typeof pending !== 'boolean') {
+    return 'has_pending_events is not true or false';
+  }
+  const ws = s['workspace_id'];
+  if (ws !== undefined && ws !== null) {
+    if (typeof ws !== 'number') return 'workspace_id is not a number';
+    if (workspaceId !== undefined && ws !== workspaceId) return 'workspace_id names another workspace';
+  }
+  return undefined;
+}
+
+function malformed(ctx: ApiErrorContext, index: number, id: unknown, problem: string): ApiError {
+  const which =
+    typeof id === 'number' && Number.isSafeInteger(id)
+      ? `subscription ${id}`
+      : `entry ${index + 1} of the list`;
+  return new ApiError(
+    'E_API_ANSWER',
+    ctx,
+    `unexpected answer from the API: ${which} ${problem}; nothing in this workspace is planned or changed until the answer is well-formed`,
+  );
 }
 
 /**
@@ -85,7 +141,7 @@ function isDeletedAt(value: unknown): boolean {
 }
 
 function unexpected(ctx: ApiErrorContext, wanted: string): ApiError {
-  return new ApiError('E_API', ctx, `unexpected answer from the API (expected ${wanted})`);
+  return new ApiError('E_API_ANSWER', ctx, `unexpected answer from the API (expected ${wanted})`);
 }
 
 /** Live secrets are registered as they arrive, so no later log line or error can show one. */

@@ -10,12 +10,21 @@ export type TransportSettings = Pick<
   'apiUrl' | 'token' | 'userAgent' | 'timeoutMs' | 'requestSpacingMs' | 'proxy'
 >;
 
+/**
+ * The most an answer body may hold: far above any real answer (a workspace's whole list is a few
+ * kilobytes; the API limits subscriptions per workspace), far below what would hurt the process.
+ * Past it the download is cancelled and the request fails without a retry (docs/limits-and-budgets.md).
+ */
+export const MAX_ANSWER_BYTES = 4 * 1024 * 1024;
+
 /** An HTTP answer, whatever its status. */
 export interface Answer {
   status: number;
   headers: IncomingHttpHeaders;
   text: string;
   durationMs: number;
+  /** The body went past MAX_ANSWER_BYTES and was not read (`text` is empty). */
+  tooLarge?: boolean;
 }
 
 /**
@@ -57,8 +66,10 @@ export class Transport {
     // The spacing wait may end just as the signal fires: still no new request after a stop.
     if (signal?.aborted) throw abortReason(signal);
     const started = Date.now();
+    let tooLarge: { status: number; headers: IncomingHttpHeaders } | undefined;
+    let head: { status: number; headers: IncomingHttpHeaders } | undefined;
     try {
-      const response = await got(`${this.settings.apiUrl}${path}`, {
+      const request = got(`${this.settings.apiUrl}${path}`, {
         method,
         headers: {
           authorization: this.authorization,
@@ -73,7 +84,18 @@ export class Transport {
         retry: { limit: 0 },
         timeout: { request: this.settings.timeoutMs },
         responseType: 'text',
+        // Compressed answers would make the body budget count the wrong bytes (a gzip bomb).
+        decompress: false,
       });
+      request.on('response', (r: { statusCode: number; headers: IncomingHttpHeaders }) => {
+        head = { status: r.statusCode, headers: r.headers };
+      });
+      request.on('downloadProgress', (p: { transferred: number; total?: number }) => {
+        if (tooLarge || (p.transferred <= MAX_ANSWER_BYTES && (p.total ?? 0) <= MAX_ANSWER_BYTES)) return;
+        tooLarge = head ?? { status: 0, headers: {} };
+        request.cancel();
+      });
+      const response = await request;
       return {
         status: response.statusCode,
         headers: response.headers,
@@ -81,6 +103,9 @@ export class Transport {
         durationMs: Date.now() - started,
       };
     } catch (err) {
+      if (tooLarge) {
+        return { ...tooLarge, text: '', durationMs: Date.now() - started, tooLarge: true };
+      }
       const e = err as { code?: string; name?: string; message?: string };
       return {
         status: 0,

@@ -1,5 +1,6 @@
+import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type ProbeServer, startProbeServer } from '../../src/daemon/server.js';
+import { MAX_PROBE_CONNECTIONS, type ProbeServer, startProbeServer } from '../../src/daemon/server.js';
 import { createMetrics } from '../../src/metrics/index.js';
 
 let server: ProbeServer | undefined;
@@ -57,5 +58,46 @@ describe('probe server', () => {
     await expect(
       startProbeServer({ host: '127.0.0.1', port: server.port, registry, isReady: () => true }),
     ).rejects.toThrow(/EADDRINUSE/);
+  });
+});
+
+describe('probe server budgets', () => {
+  const connect = (url: string) =>
+    new Promise<import('node:net').Socket>((resolve, reject) => {
+      const { hostname, port } = new URL(url);
+      const s = net.connect(Number(port), hostname, () => resolve(s));
+      s.on('error', reject);
+    });
+  const closed = (s: import('node:net').Socket) => new Promise<void>((r) => s.once('close', () => r()));
+
+  it('closes a connection that sends nothing (before: kept forever)', async () => {
+    server = await startProbeServer({
+      host: '127.0.0.1',
+      port: 0,
+      registry: createMetrics({ processMetrics: false }).registry,
+      isReady: () => true,
+      idleTimeoutMs: 300,
+    });
+    const socket = await connect(server.url);
+    const started = Date.now();
+    await closed(socket);
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it(`refuses connections past ${MAX_PROBE_CONNECTIONS} and still serves once they go`, async () => {
+    server = await startProbeServer({
+      host: '127.0.0.1',
+      port: 0,
+      registry: createMetrics({ processMetrics: false }).registry,
+      isReady: () => true,
+    });
+    const sockets = await Promise.all(
+      Array.from({ length: MAX_PROBE_CONNECTIONS }, () => connect((server as ProbeServer).url)),
+    );
+    const extra = await connect(server.url);
+    await closed(extra);
+    for (const s of sockets) s.destroy();
+    await new Promise((r) => setTimeout(r, 100));
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
   });
 });

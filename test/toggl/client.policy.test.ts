@@ -237,8 +237,72 @@ describe('answers the client refuses to guess at', () => {
       .listSubscriptions(1)
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApiError);
-    expect(err).toMatchObject({ code: 'E_API', status: 200, path: '/subscriptions/1' });
+    expect(err).toMatchObject({ code: 'E_API_ANSWER', status: 200, path: '/subscriptions/1' });
     expect((err as Error).message).toMatch(/unexpected answer/);
+  });
+
+  it.each([
+    [
+      'event_filters is a string',
+      { event_filters: 'project:created' },
+      'subscription 7 event_filters is not a list',
+    ],
+    [
+      'a null inside event_filters',
+      { event_filters: [null] },
+      'subscription 7 event_filters holds an entry that is not an object',
+    ],
+    [
+      'a filter without an action',
+      { event_filters: [{ entity: 'tag' }] },
+      'subscription 7 event_filters holds an entry without a string entity and action',
+    ],
+    ['no url_callback', { url_callback: undefined }, 'subscription 7 url_callback is not a string'],
+    ['enabled as a string', { enabled: 'yes' }, 'subscription 7 enabled is not true or false'],
+    ['a number as description', { description: 42 }, 'subscription 7 description is not a string'],
+    [
+      'a fractional id',
+      { subscription_id: 7.5 },
+      'entry 1 of the list subscription_id is not a positive integer',
+    ],
+    ['another workspace', { workspace_id: 2 }, 'subscription 7 workspace_id names another workspace'],
+    ['a secret that is not a string', { secret: { value: 'x' } }, 'subscription 7 secret is not a string'],
+  ])(
+    'a listed subscription with %s fails the list with a clear message, never a TypeError',
+    async (_what, over, message) => {
+      const entry = {
+        subscription_id: 7,
+        workspace_id: 1,
+        description: 'd',
+        url_callback: 'https://h.example/x',
+        enabled: true,
+        event_filters: [{ entity: 'project', action: 'created' }],
+        ...over,
+      };
+      nock(BASE).get('/subscriptions/1').reply(200, [entry]);
+      const err = await client()
+        .listSubscriptions(1)
+        .catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'E_API_ANSWER', status: 200 });
+      expect((err as Error).message).toContain(`unexpected answer from the API: ${message};`);
+    },
+  );
+
+  it('reads event_filters: null (how Go encodes an empty list) as no filters', async () => {
+    nock(BASE)
+      .get('/subscriptions/1')
+      .reply(200, [
+        {
+          subscription_id: 7,
+          workspace_id: 1,
+          description: 'd',
+          url_callback: 'u',
+          enabled: true,
+          event_filters: null,
+        },
+      ]);
+    const list = await client().listSubscriptions(1);
+    expect(list[0]?.event_filters).toEqual([]);
   });
 
   it('accepts {items: [...]}, {items: null}, null and an empty body as list answers', async () => {
