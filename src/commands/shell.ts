@@ -1,7 +1,7 @@
 import type { DesiredState } from '../config/types.js';
 import { ConfigError, type ConfigIssue, formatIssue } from '../errors.js';
-import type { ClientHooks } from '../toggl/client.js';
 import type { ClientConfig } from '../toggl/config.js';
+import type { ClientHooks } from '../toggl/hooks.js';
 import type { TogglApi } from '../toggl/types.js';
 import { redact } from '../util/redact.js';
 
