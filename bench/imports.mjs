@@ -7,7 +7,7 @@ const PROBES = [
   { name: 'yaml (validate, sync)', code: "await import('yaml')" },
   {
     name: 'schema validator, precompiled (validate, sync)',
-    code: "await import('./dist/generated/schema-validator.js')",
+    code: "await import('./.tmp/lib/generated/schema-validator.js')",
   },
   {
     name: 'ajv: import + compile the schema (what precompiling avoids)',

@@ -78,6 +78,7 @@ if (!args.includes('--no-lib')) {
       'src/toggl/client.ts',
       'src/toggl/config.ts',
       'src/commands/daemon.ts',
+      'src/generated/schema-validator.ts',
     ],
     outbase: 'src',
     outdir: lib,
