@@ -20,6 +20,9 @@ export function parseOutputFormat(value: string): OutputFormat {
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+/** The levels as help texts list them: every value `parseLogLevel` accepts, no more. */
+export const LOG_LEVEL_LIST = `${LOG_LEVELS.slice(0, -1).join(', ')} or ${LOG_LEVELS[LOG_LEVELS.length - 1]}`;
+
 export function parseLogLevel(value: string): LogLevel {
   const v = value.trim().toLowerCase();
   if ((LOG_LEVELS as readonly string[]).includes(v)) return v as LogLevel;

@@ -10,7 +10,7 @@ import { type ExportedWorkspace, renderExport } from './render.js';
 /** What `export` was asked to do, parsed by src/cli/. */
 export interface ExportOptions {
   workspaces: number[];
-  /** `-o FILE`; stdout when absent. */
+  /** `--out FILE`; stdout when absent. */
   out?: string | undefined;
   /** `--schema REF` for the modeline; default: the bundled schema's `$id`. */
   schemaRef?: string | undefined;

@@ -12,7 +12,17 @@ export function renderConfigErrorsJson(issues: readonly ConfigIssue[], dryRun: b
     format_version: 1,
     dry_run: dryRun,
     workspaces: [],
-    summary: { create: 0, update: 0, patch: 0, delete: 0, unchanged: 0, failed: 0 },
+    summary: {
+      create: 0,
+      update: 0,
+      patch: 0,
+      delete: 0,
+      unchanged: 0,
+      failed: 0,
+      not_attempted: 0,
+      ignored: 0,
+      kept: 0,
+    },
     errors: issues.map((i) => ({
       stage: 'config',
       code: 'E_CONFIG',

@@ -67,7 +67,10 @@ export function diffLines(change: Change): FieldLine[] {
     lines.push({ field: 'description', text: `${d.description.before} -> ${d.description.after}` });
   if (d.url_callback) {
     const { before, after } = d.url_callback;
-    lines.push({ field: 'url_callback', text: creating ? show(after) : showChange(before, after) });
+    lines.push({
+      field: 'url_callback',
+      text: creating || before === null ? show(after) : showChange(before, after),
+    });
   }
   if (d.event_filters) {
     const text = filtersDiffText(d.event_filters);
@@ -106,6 +109,24 @@ export function oneLine(text: string): string {
 
 export function planLine(s: { create: number; update: number; patch: number; delete: number }): string {
   return `Plan: ${s.create} to create, ${s.update} to update, ${s.patch} to patch, ${s.delete} to delete.`;
+}
+
+/**
+ * The closing line of a run that had errors, instead of `Plan: 0 to create, ...` (which reads like "nothing
+ * to do" in a CI log): says the run failed, how many errors, and what was not done.
+ */
+export function failedRunLine(
+  result: { dryRun: boolean; failures: readonly unknown[]; outcomes: readonly unknown[] },
+  s: { create: number; update: number; patch: number; delete: number; applied: number; failed: number },
+): string | undefined {
+  if (result.failures.length === 0) return undefined;
+  const errors = `${result.failures.length} error${result.failures.length === 1 ? '' : 's'}`;
+  const planned = `${s.create} to create, ${s.update} to update, ${s.patch} to patch, ${s.delete} to delete`;
+  if (result.dryRun) {
+    return `Plan failed (${errors} above): incomplete; planned where it could: ${planned}.`;
+  }
+  const notAttempted = result.outcomes.length - s.applied - s.failed;
+  return `Run failed (${errors} above): ${notAttempted} of ${result.outcomes.length} planned change${result.outcomes.length === 1 ? '' : 's'} not attempted, ${s.failed} failed, ${s.applied} applied.`;
 }
 
 export const NO_CHANGES = 'No changes. Live subscriptions match the configuration.';

@@ -13,7 +13,14 @@ export interface JsonDocument {
   /** The plan's content hash (docs/ci.md); null when the run could not compute one. */
   plan_hash: string | null;
   workspaces: Array<{ workspace_id: number; changes: JsonChange[] }>;
-  summary: Pick<Summary, 'create' | 'update' | 'patch' | 'delete' | 'unchanged' | 'failed'>;
+  summary: Pick<Summary, 'create' | 'update' | 'patch' | 'delete' | 'unchanged' | 'failed'> & {
+    /** Planned changes that were not made: every change of a dry run, the rest after a failure or refusal. */
+    not_attempted: number;
+    /** Live subscriptions left alone because an `ignore` pattern matches them (the text's "ignored"). */
+    ignored: number;
+    /** Live subscriptions not declared and kept because of `prune: false` (the text's "kept"). */
+    kept: number;
+  };
   /** Workspaces that could not be planned or applied as a whole (list failure, mass-delete guard). */
   /** workspace_id is null for a problem of the run as a whole (a plan check). */
   errors: Array<{ workspace_id: number | null; stage: string; code: string; message: string }>;
@@ -24,7 +31,7 @@ export interface JsonDocument {
  * was hidden, so a script can tell "changed, value hidden" from a real value (docs/secrets.md).
  */
 export interface JsonDiff extends Omit<ChangeDiff, 'url_callback'> {
-  url_callback?: { before: string; after: string; sensitive: boolean };
+  url_callback?: { before: string | null; after: string; sensitive: boolean };
 }
 
 export interface JsonChange {
@@ -58,6 +65,9 @@ export function toJsonDocument(result: ReconcileResult, secrets: SecretSet): Jso
       delete: s.delete,
       unchanged: s.unchanged,
       failed: s.failed,
+      not_attempted: result.outcomes.length - s.applied - s.failed,
+      ignored: s.ignored,
+      kept: s.unmanaged,
     },
     errors: result.failures.map((f) => ({
       workspace_id: f.workspace_id > 0 ? f.workspace_id : null,
@@ -91,7 +101,10 @@ function safeDiff(d: ChangeDiff): JsonDiff {
   const out: JsonDiff = {};
   if (d.description) out.description = { before: d.description.before, after: d.description.after };
   if (d.url_callback) {
-    out.url_callback = jsonField(d.url_callback.before, d.url_callback.after);
+    const { before, after } = d.url_callback;
+    // A create has no previous URL: null, not an empty string.
+    out.url_callback =
+      before === null ? { ...jsonField(after, after), before: null } : jsonField(before, after);
   }
   if (d.event_filters) {
     const copy = (fs: typeof d.event_filters.added) =>

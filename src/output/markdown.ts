@@ -5,6 +5,7 @@ import { escapeInvisible } from '../util/unicode.js';
 import {
   descriptionOf,
   diffLines,
+  failedRunLine,
   NO_CHANGES,
   planLine,
   SYMBOL,
@@ -36,7 +37,7 @@ export function renderMarkdown(result: ReconcileResult, secrets: SecretSet): str
     const where = f.workspace_id > 0 ? `workspace ${f.workspace_id}, ${f.stage}` : f.stage;
     out.push(`> **Error** (${where}): ${text(secrets.scrub(f.error.message))}`, '');
   }
-  out.push(`**${planLine(s)}**`);
+  out.push(`**${failedRunLine(result, s) ?? planLine(s)}**`);
   if (!result.dryRun && result.outcomes.length > 0) {
     out.push(
       '',

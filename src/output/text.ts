@@ -4,6 +4,7 @@ import type { SecretSet } from '../sensitive/secret-set.js';
 import {
   descriptionOf,
   diffLines,
+  failedRunLine,
   NO_CHANGES,
   oneLine,
   planLine,
@@ -58,7 +59,8 @@ export function renderText(result: ReconcileResult, opts: TextOptions): string {
   if (result.outcomes.length === 0 && result.failures.length === 0) {
     out.push(paint('green', NO_CHANGES));
   } else {
-    out.push(paint('bold', planLine(s)));
+    const failedLine = failedRunLine(result, s);
+    out.push(failedLine ? paint('red', failedLine) : paint('bold', planLine(s)));
   }
   const leftAlone = [
     s.ignored > 0 ? `${s.ignored} ignored` : '',

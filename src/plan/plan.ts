@@ -205,9 +205,9 @@ function updateBody(want: DesiredSubscription, have: Subscription): Subscription
 
 function createDiff(want: DesiredSubscription): ChangeDiff {
   const diff: ChangeDiff = {
-    url_callback: { before: '', after: mark(want.url_callback, want.sensitive.url_callback) },
+    url_callback: { before: null, after: mark(want.url_callback, want.sensitive.url_callback) },
     event_filters: diffFilters([], want.event_filters),
-    enabled: { before: false, after: want.enabled },
+    enabled: { before: null, after: want.enabled },
   };
   if (want.secret !== undefined) diff.secret = { changed: true };
   return diff;

@@ -10,9 +10,10 @@ export type ChangeAction = 'create' | 'update' | 'patch' | 'delete';
  */
 export interface ChangeDiff {
   description?: { before: string; after: string };
-  url_callback?: { before: Marked; after: Marked };
+  /** `before` is null for a create: there is no previous value (not an empty one). */
+  url_callback?: { before: Marked | null; after: Marked };
   event_filters?: { added: ApiEventFilter[]; removed: ApiEventFilter[] };
-  enabled?: { before: boolean; after: boolean };
+  enabled?: { before: boolean | null; after: boolean };
   secret?: { changed: true };
 }
 

@@ -62,7 +62,7 @@ describe('export (built CLI, emulator)', () => {
       '102',
       '--workspace',
       '103',
-      '-o',
+      '--out',
       file,
     ]);
     expect(exported.stderr).toContain('exported 11 subscriptions of 3 workspaces');
@@ -202,7 +202,7 @@ describe('export (built CLI, emulator)', () => {
       '101',
       '--workspace',
       '999',
-      '-o',
+      '--out',
       join(dir, 'old.yaml'),
     ]);
     expect(out.code).toBe(1);
@@ -216,7 +216,7 @@ describe('export (built CLI, emulator)', () => {
       'export',
       '--workspace',
       '101',
-      '-o',
+      '--out',
       join(dir, 'no', 'such', 'x.yaml'),
     ]);
     expect(missingDir.code).toBe(1);

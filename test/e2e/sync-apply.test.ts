@@ -175,7 +175,17 @@ describe('sync against the emulator', () => {
     expect(planned.code).toBe(0);
     const doc = JSON.parse(planned.stdout);
     expect(doc).toMatchObject({ format_version: 1, dry_run: true, errors: [] });
-    expect(doc.summary).toEqual({ create: 1, update: 1, patch: 1, delete: 1, unchanged: 1, failed: 0 });
+    expect(doc.summary).toEqual({
+      create: 1,
+      update: 1,
+      patch: 1,
+      delete: 1,
+      unchanged: 1,
+      failed: 0,
+      not_attempted: 4,
+      ignored: 0,
+      kept: 0,
+    });
     expect(doc.workspaces).toHaveLength(1);
     expect(doc.workspaces[0].workspace_id).toBe(WS);
     const changes = doc.workspaces[0].changes as Array<Record<string, unknown>>;

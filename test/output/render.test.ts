@@ -232,7 +232,17 @@ describe('renderJson', () => {
     ]);
     expect(doc.format_version).toBe(1);
     expect(doc.dry_run).toBe(true);
-    expect(doc.summary).toEqual({ create: 1, update: 1, patch: 1, delete: 1, unchanged: 1, failed: 0 });
+    expect(doc.summary).toEqual({
+      create: 1,
+      update: 1,
+      patch: 1,
+      delete: 1,
+      unchanged: 1,
+      failed: 0,
+      not_attempted: 4,
+      ignored: 0,
+      kept: 0,
+    });
     expect(doc.errors).toEqual([]);
     expect(doc.workspaces).toHaveLength(1);
     expect(doc.workspaces[0].workspace_id).toBe(WS);
@@ -358,7 +368,17 @@ describe('config errors in json and markdown', () => {
       format_version: 1,
       dry_run: true,
       workspaces: [],
-      summary: { create: 0, update: 0, patch: 0, delete: 0, unchanged: 0, failed: 0 },
+      summary: {
+        create: 0,
+        update: 0,
+        patch: 0,
+        delete: 0,
+        unchanged: 0,
+        failed: 0,
+        not_attempted: 0,
+        ignored: 0,
+        kept: 0,
+      },
       errors: [
         {
           stage: 'config',

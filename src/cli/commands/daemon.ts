@@ -1,6 +1,6 @@
 import { Option } from 'commander';
 import { parseListen } from '../../daemon/listen.js';
-import { type LogLevel, parseHttpUrl, parseInterval, parseLogLevel } from '../options.js';
+import { LOG_LEVEL_LIST, type LogLevel, parseHttpUrl, parseInterval, parseLogLevel } from '../options.js';
 import type { RegisterCommand } from '../register.js';
 
 interface DaemonFlags {
@@ -19,7 +19,7 @@ export const registerDaemon: RegisterCommand = (program, setExit) => {
     .description(
       'reconcile at start, every --interval and on file change; serve /metrics, /healthz and /readyz',
     )
-    .argument('[paths...]', 'YAML files or directories (read recursively; default ./subscriptions)', [])
+    .argument('[paths...]', 'YAML files or directories, read recursively (default: ./subscriptions)')
     .addOption(
       new Option(
         '--interval <duration>',
@@ -38,7 +38,7 @@ export const registerDaemon: RegisterCommand = (program, setExit) => {
       '--allow-mass-delete',
       'let through a plan that deletes all, or most, live subscriptions of a workspace',
     )
-    .option('--log-level <level>', 'trace, debug, info, warn, error or silent', parseLogLevel, 'info')
+    .option('--log-level <level>', LOG_LEVEL_LIST, parseLogLevel, 'info')
     .option(
       '--api-url <url>',
       'Toggl Webhooks API base URL (default: TOGGL_API_URL or the Toggl API)',

@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from 'commander';
-import { parseHttpUrl, parseLogLevel } from '../options.js';
+import { LOG_LEVEL_LIST, parseHttpUrl, parseLogLevel } from '../options.js';
 import type { RegisterCommand } from '../register.js';
 
 interface StatusFlags {
@@ -20,7 +20,7 @@ export const registerStatus: RegisterCommand = (program, setExit) => {
     .description(
       'show the live state of each declared subscription: in sync, enabled, validated, pending events',
     )
-    .argument('[paths...]', 'YAML files or directories (read recursively)', [])
+    .argument('[paths...]', 'YAML files or directories, read recursively (default: ./subscriptions)')
     .option('-o, --output <format>', 'text or json', parseStatusOutput, 'text')
     .option('--detailed-exitcode', 'exit 2 when a change is pending or a subscription is unhealthy')
     .option(
@@ -29,7 +29,7 @@ export const registerStatus: RegisterCommand = (program, setExit) => {
       parseHttpUrl,
     )
     // Accepted for symmetry with the other commands; status logs nothing of its own.
-    .option('--log-level <level>', 'trace, debug, info, warn, error or silent', parseLogLevel)
+    .option('--log-level <level>', LOG_LEVEL_LIST, parseLogLevel)
     .action(async (paths: string[], flags: StatusFlags) => {
       const { runStatus } = await import('../../commands/status.js');
       setExit(

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import {
+  LOG_LEVEL_LIST,
   type LogLevel,
   type OutputFormat,
   parseHttpUrl,
@@ -40,15 +41,7 @@ function common(cmd: Command): Command {
       'Toggl Webhooks API base URL (default: TOGGL_API_URL or the Toggl API)',
       parseHttpUrl,
     )
-    .option(
-      '--log-level <level>',
-      'trace, debug, info, warn, error or silent (default: warn; info with --watch)',
-      parseLogLevel,
-    )
-    .option(
-      '--ping-new',
-      'ping each subscription once after it is created or its URL changes, to validate it',
-    )
+    .option('--log-level <level>', `${LOG_LEVEL_LIST} (default: warn; info with --watch)`, parseLogLevel)
     .option('--watch', 'sync again after every change to the inputs, until Ctrl-C');
 }
 
@@ -79,6 +72,11 @@ export const registerSync: RegisterCommand = (program, setExit) => {
       .command('sync')
       .description('make the live subscriptions match the files: list, plan, apply')
       .option('--dry-run', 'plan only: show what would change and change nothing')
+      // Not on `plan`: a plan changes nothing, so there is nothing new to ping.
+      .option(
+        '--ping-new',
+        'ping each subscription once after it is created or its URL changes, to validate it',
+      )
       .option(
         '--plan <file>',
         'apply exactly the plan saved by plan --out, or refuse naming what changed since (docs/ci.md)',

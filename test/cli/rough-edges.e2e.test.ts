@@ -1,0 +1,130 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { LOG_LEVELS } from '../../src/cli/options.js';
+import { assertBuilt, runCli } from '../helpers/cli.js';
+import { type E2E, startE2E } from '../helpers/e2e.js';
+import { writeTree } from '../helpers/tmp.js';
+
+// The CLI's rough edges a first-time user hits, each through the built CLI as a subprocess.
+
+let e2e: E2E | undefined;
+afterEach(async () => {
+  await e2e?.close();
+  e2e = undefined;
+});
+beforeAll(() => assertBuilt());
+
+const sub = (description: string, extra = '') =>
+  `  - description: "${description}"\n    url_callback: https://hooks.example.com/${description.length}\n    event_filters:\n      - { entity: project, action: created }\n${extra}`;
+
+describe('export: -o is the format, --out the file', () => {
+  it('refuses `export -o json` instead of writing a file named json, and says how to do either', async () => {
+    const dir = writeTree({});
+    const r = await runCli(['export', '--workspace', '1', '-o', 'json'], {
+      cwd: dir,
+      env: { TOGGL_API_TOKEN: 'x' },
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("option '-o, --output <format>' argument 'json' is invalid");
+    expect(r.stderr).toContain('export writes YAML only');
+    expect(r.stderr).toContain('--out json');
+    expect(readdirSync(dir)).toEqual([]);
+    expect(existsSync(join(dir, 'json'))).toBe(false);
+  });
+});
+
+describe('--help agrees with the docs', () => {
+  const help = async (cmd: string) => {
+    const r = await runCli([cmd, '--help']);
+    expect(r.code).toBe(0);
+    return r.stdout;
+  };
+  const commands = ['validate', 'plan', 'sync', 'daemon', 'export', 'status', 'emulator'];
+
+  it('shows no `[]` default anywhere', async () => {
+    for (const cmd of commands) expect(await help(cmd), cmd).not.toContain('[]');
+  });
+
+  it('offers --ping-new on sync only: a plan creates nothing to ping', async () => {
+    expect(await help('sync')).toContain('--ping-new');
+    expect(await help('plan')).not.toContain('--ping-new');
+    const r = await runCli(['plan', '--ping-new', 'x.yaml']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("unknown option '--ping-new'");
+  });
+
+  it('lists every log level the commands accept, fatal included', async () => {
+    for (const cmd of ['plan', 'sync', 'daemon', 'export', 'status']) {
+      const text = (await help(cmd)).replace(/\s+/g, ' ');
+      const listed = /--log-level <level> ([a-z, ]+ or [a-z]+)/.exec(text)?.[1];
+      expect(listed, cmd).toBe('trace, debug, info, warn, error, fatal or silent');
+    }
+    expect([...LOG_LEVELS]).toEqual(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']);
+    const r = await runCli(['validate', '--log-level', 'loud']);
+    expect(r.code).toBe(1);
+  });
+});
+
+describe('a failed run says so', () => {
+  it('a plan with an inaccessible workspace ends with "Plan failed", not "Plan: 0 to create"', async () => {
+    e2e = await startE2E({ workspaces: [11] });
+    const dir = e2e.files({
+      'a.yaml': `workspace_id: 11\nsubscriptions:\n${sub('One')}`,
+      'b.yaml': `workspace_id: 12\nsubscriptions:\n${sub('Two')}`,
+    });
+    for (const output of ['text', 'markdown']) {
+      const r = await e2e.cli(['plan', '-o', output, dir]);
+      expect(r.code).toBe(1);
+      expect(r.stdout).not.toMatch(/^\**Plan: \d+ to create/m);
+      expect(r.stdout).toContain(
+        'Plan failed (1 error above): incomplete; planned where it could: 1 to create, 0 to update, 0 to patch, 0 to delete.',
+      );
+    }
+  });
+
+  it('a sync with an inaccessible workspace says the run failed and how many changes were not attempted', async () => {
+    e2e = await startE2E({ workspaces: [11] });
+    const dir = e2e.files({
+      'a.yaml': `workspace_id: 11\nsubscriptions:\n${sub('One')}`,
+      'b.yaml': `workspace_id: 12\nsubscriptions:\n${sub('Two')}`,
+    });
+    const r = await e2e.cli(['sync', dir]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(
+      /^Run failed \(1 error above\): \d+ of 1 planned change not attempted, 0 failed, \d+ applied\.$/m,
+    );
+    expect(r.stdout).not.toMatch(/^Plan: /m);
+  });
+});
+
+describe('JSON output', () => {
+  it('counts ignored and kept subscriptions as the text does, and a create has before: null', async () => {
+    e2e = await startE2E({ workspaces: [21] });
+    e2e.emu.seed(21, { description: 'Zapier: hook' });
+    e2e.emu.seed(21, { description: 'Hand made' });
+    e2e.emu.seed(22, { description: 'Kept' });
+    const dir = e2e.files({
+      'a.yaml': `workspace_id: 21\nignore: ["Zapier*", "Hand*"]\nsubscriptions:\n${sub('New one')}`,
+    });
+    const text = await e2e.cli(['plan', dir]);
+    expect(text.stdout).toContain('Left alone: 2 ignored.');
+    const json = await e2e.cli(['plan', '-o', 'json', dir]);
+    const doc = JSON.parse(json.stdout);
+    expect(doc.summary).toMatchObject({ create: 1, ignored: 2, kept: 0, not_attempted: 1 });
+    const diff = doc.workspaces[0].changes[0].diff;
+    expect(diff.url_callback.before).toBeNull();
+    expect(diff.enabled.before).toBeNull();
+  });
+
+  it('counts undeclared subscriptions kept by prune: false', async () => {
+    e2e = await startE2E({ workspaces: [31] });
+    e2e.emu.seed(31, { description: 'Old A' });
+    e2e.emu.seed(31, { description: 'Old B' });
+    const dir = e2e.files({ 'a.yaml': `workspace_id: 31\nprune: false\nsubscriptions:\n${sub('New one')}` });
+    const text = await e2e.cli(['plan', dir]);
+    expect(text.stdout).toContain('Left alone: 2 not declared and kept (prune: false).');
+    const doc = JSON.parse((await e2e.cli(['plan', '-o', 'json', dir])).stdout);
+    expect(doc.summary).toMatchObject({ ignored: 0, kept: 2 });
+  });
+});
