@@ -112,7 +112,7 @@ describe('export (built CLI, emulator)', () => {
         TOGGL_REQUEST_SPACING_MS: '0',
       };
       const file = join(writeTree({}), 'ws.yaml');
-      const exported = await runCli(['export', '--workspace', '101', '-o', file], { env });
+      const exported = await runCli(['export', '--workspace', '101', '--out', file], { env });
       expect(exported.code).toBe(0);
       expect(exported.stderr).toContain(
         '"No filters [legacy*]" (id 1) has no event filters, which a file cannot declare',
