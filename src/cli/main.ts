@@ -19,7 +19,16 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .description('GitOps for Toggl Track webhook subscriptions')
     .version(VERSION, '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
+    .option(
+      '--insecure-http',
+      'allow a plain http:// API URL to another host (the token travels in clear; same as TOGGL_ALLOW_INSECURE_HTTP=1)',
+    )
     .exitOverride();
+  // One switch for every command that talks to the API; the client reads it where it reads its
+  // other settings (src/toggl/config.ts).
+  program.hook('preAction', (cmd) => {
+    if (cmd.opts()['insecureHttp'] === true) process.env['TOGGL_ALLOW_INSECURE_HTTP'] = '1';
+  });
   for (const register of [
     registerValidate,
     registerSync,

@@ -83,7 +83,9 @@ export interface ClientRequest {
 export async function makeClient(io: Io, request: ClientRequest): Promise<MadeClient> {
   const { clientConfigFromEnv } = await import('../toggl/config.js');
   const { TogglClient } = await import('../toggl/client.js');
+  // The daemon keeps its full backoff when the connection fails; a one-shot run fails fast.
   const overrides: Partial<ClientConfig> = { quotaMode: request.quotaMode };
+  if (request.quotaMode === 'wait') overrides.connectRetries = Number.MAX_SAFE_INTEGER;
   if (request.apiUrl !== undefined) overrides.apiUrl = request.apiUrl;
   const config = clientConfigFromEnv(io.env, overrides);
   return { api: new TogglClient(config, request.hooks), config };

@@ -18,6 +18,12 @@ export interface ClientConfig {
   timeoutMs: number;
   /** Retries after the first attempt for 5xx, 429 and network errors. */
   retries: number;
+  /**
+   * Retries (at most `retries`) when the connection itself fails: refused, or the host name does not
+   * resolve. One-shot commands allow 1, so a wrong URL or a down proxy fails in about a second
+   * instead of half a minute; the daemon keeps its full backoff.
+   */
+  connectRetries: number;
   retryMinMs: number;
   retryMaxMs: number;
   /** Bound on the total time spent retrying one request. */
@@ -27,6 +33,8 @@ export interface ClientConfig {
   /** Longest single quota wait in `wait` mode. */
   maxQuotaWaitMs: number;
   userAgent: string;
+  /** Allow a plain http:// API URL to a host other than this machine (the token would travel in clear). */
+  insecureHttp?: boolean;
   /** Outbound proxy for the API URL (HTTPS_PROXY / HTTP_PROXY / NO_PROXY, src/toggl/proxy.ts); may hold credentials. */
   proxy?: URL | undefined;
 }
@@ -46,12 +54,16 @@ export function clientConfigFromEnv(
   const config: ClientConfig = {
     token,
     // Empty means unset, as an empty variable in a manifest or an env file is meant.
-    apiUrl: normaliseApiUrl(overrides.apiUrl || env['TOGGL_API_URL']?.trim() || DEFAULT_API_URL),
+    apiUrl: normaliseApiUrl(
+      overrides.apiUrl || env['TOGGL_API_URL']?.trim() || DEFAULT_API_URL,
+      overrides.insecureHttp === true || env['TOGGL_ALLOW_INSECURE_HTTP'] === '1',
+    ),
     // Each duration has a range (docs/limits-and-budgets.md): none may reach Node's timer limit.
     requestSpacingMs: intFromEnv(env, 'TOGGL_REQUEST_SPACING_MS', 1000, 0, MINUTE),
     // Every request has a timeout: 0 is refused rather than read as "none".
     timeoutMs: intFromEnv(env, 'TOGGL_TIMEOUT_MS', 30_000, 1, 10 * MINUTE),
     retries: intFromEnv(env, 'TOGGL_RETRIES', 5, 0, 20),
+    connectRetries: 1,
     retryMinMs: intFromEnv(env, 'TOGGL_RETRY_MIN_MS', 1000, 0, 10 * MINUTE),
     retryMaxMs: intFromEnv(env, 'TOGGL_RETRY_MAX_MS', 30_000, 0, 10 * MINUTE),
     maxRetryTimeMs: intFromEnv(env, 'TOGGL_RETRY_MAX_TIME_MS', 120_000, 0, HOUR),
@@ -102,7 +114,15 @@ function checked(token: string, where: string): string {
   return token;
 }
 
-function normaliseApiUrl(raw: string): string {
+/** Hosts that never leave this machine: a plain http:// URL to them sends nothing over a network. */
+function isLoopback(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return (
+    host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host)
+  );
+}
+
+function normaliseApiUrl(raw: string, allowInsecure: boolean): string {
   let url: URL;
   try {
     url = new URL(raw);
@@ -117,6 +137,14 @@ function normaliseApiUrl(raw: string): string {
     throw new TwsError(
       'E_CONFIG',
       'TOGGL_API_URL / --api-url must not carry credentials; use TOGGL_API_TOKEN',
+    );
+  }
+  if (url.protocol === 'http:' && !isLoopback(url.hostname) && !allowInsecure) {
+    throw new TwsError(
+      'E_CONFIG',
+      `TOGGL_API_URL / --api-url ${describeGivenUrl(raw)} is plain http:// to another host: the API token ` +
+        'would travel in clear text. Use an https URL, or allow it explicitly with --insecure-http ' +
+        '(TOGGL_ALLOW_INSECURE_HTTP=1)',
     );
   }
   return `${url.origin}${url.pathname}`.replace(/\/+$/, '');

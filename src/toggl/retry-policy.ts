@@ -6,7 +6,11 @@ import { retryAfterOf } from './errors.js';
 export type RetrySettings = Pick<
   ClientConfig,
   'retries' | 'retryMinMs' | 'retryMaxMs' | 'maxRetryTimeMs' | 'quotaMode' | 'maxQuotaWaitMs'
->;
+> &
+  Partial<Pick<ClientConfig, 'connectRetries'>>;
+
+/** The connection itself failed: nothing listens there, or the name does not resolve. */
+const CONNECT_FAILURES = /\((ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH)\)/;
 
 export interface RetryInput {
   /** The attempt that just failed, from 1 (counted since the last quota wait). */
@@ -67,6 +71,10 @@ export function nextDelay({
     return { delayMs, retriesLeft: 0, quotaWait: true };
   }
   if (!isRetryable(error)) return undefined;
+  const connectRetries = settings.connectRetries ?? settings.retries;
+  if (error instanceof NetworkError && CONNECT_FAILURES.test(error.message) && attempt > connectRetries) {
+    return undefined;
+  }
   const retriesLeft = settings.retries - (attempt - 1);
   if (retriesLeft <= 0) return undefined;
   const exp = Math.min(settings.retryMaxMs, settings.retryMinMs * 2 ** (attempt - 1));

@@ -15,7 +15,7 @@ import { type ClientConfig, clientConfigFromEnv } from '../../src/toggl/config.j
 import { clearRegisteredSecrets } from '../../src/util/redact.js';
 import { scripted } from './scripted.js';
 
-const BASE = 'http://toggl-policy.test/webhooks/api/v1';
+const BASE = 'https://toggl-policy.test/webhooks/api/v1';
 const TOKEN = 'policy-token-9c2e77d1';
 const BASIC = Buffer.from(`${TOKEN}:api_token`).toString('base64');
 
@@ -323,8 +323,8 @@ describe('answers the client refuses to guess at', () => {
   });
 
   it('does not follow a redirect (it would carry the Authorization header elsewhere)', async () => {
-    const other = nock('http://elsewhere.test').get('/steal').reply(200, '[]');
-    nock(BASE).get('/subscriptions/1').reply(301, '', { Location: 'http://elsewhere.test/steal' });
+    const other = nock('https://elsewhere.test').get('/steal').reply(200, '[]');
+    nock(BASE).get('/subscriptions/1').reply(301, '', { Location: 'https://elsewhere.test/steal' });
     const err = await client()
       .listSubscriptions(1)
       .catch((e: unknown) => e);

@@ -16,7 +16,7 @@ import { scripted } from './scripted.js';
 
 // Exact retry sequences a real server cannot produce deterministically; everything else runs against
 // the emulator over real HTTP (client.emulator.test.ts).
-const BASE = 'http://toggl.test/webhooks/api/v1';
+const BASE = 'https://toggl.test/webhooks/api/v1';
 const TOKEN = 'nock-token-4b1d2e';
 
 function client(over: Partial<ClientConfig> = {}, onResponse?: (i: ResponseInfo) => void) {

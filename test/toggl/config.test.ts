@@ -40,10 +40,10 @@ describe('clientConfigFromEnv', () => {
 
   it('lets flags override the environment and strips a trailing slash', () => {
     const c = clientConfigFromEnv(
-      { TOGGL_API_TOKEN: 't-12345', TOGGL_API_URL: 'http://env.example/v1/' },
-      { apiUrl: 'http://flag.example/api/v1/', quotaMode: 'wait' },
+      { TOGGL_API_TOKEN: 't-12345', TOGGL_API_URL: 'https://env.example/v1/' },
+      { apiUrl: 'https://flag.example/api/v1/', quotaMode: 'wait' },
     );
-    expect(c.apiUrl).toBe('http://flag.example/api/v1');
+    expect(c.apiUrl).toBe('https://flag.example/api/v1');
     expect(c.quotaMode).toBe('wait');
   });
 

@@ -8,7 +8,7 @@ import {
   ServerError,
   ValidationError,
 } from '../../src/errors.js';
-import { errorForStatus } from '../../src/toggl/errors.js';
+import { errorForStatus, errorForTransport } from '../../src/toggl/errors.js';
 import { nextDelay, type RetrySettings } from '../../src/toggl/retry-policy.js';
 
 const ctx = { method: 'GET', path: '/subscriptions/1', workspaceId: 1 };
@@ -31,6 +31,25 @@ const step = (over: Partial<Parameters<typeof nextDelay>[0]>) =>
   });
 
 describe('nextDelay', () => {
+  it.each(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN'])(
+    '%s: one retry in a one-shot run (connectRetries 1), the full backoff in the daemon',
+    (code) => {
+      const error = errorForTransport(ctx, { code, message: `connect ${code}` });
+      const oneShot = { ...settings, connectRetries: 1 };
+      expect(step({ attempt: 1, error, settings: oneShot })).toBeDefined();
+      expect(step({ attempt: 2, error, settings: oneShot })).toBeUndefined();
+      const daemon = { ...settings, connectRetries: Number.MAX_SAFE_INTEGER };
+      expect([1, 2, 3].map((attempt) => step({ attempt, error, settings: daemon }) !== undefined)).toEqual([
+        true,
+        true,
+        true,
+      ]);
+      // A reset mid-answer is not a dead endpoint: the normal retries apply.
+      const reset = errorForTransport(ctx, { code: 'ECONNRESET', message: 'socket hang up' });
+      expect(step({ attempt: 3, error: reset, settings: oneShot })).toBeDefined();
+    },
+  );
+
   it('backs off exponentially with equal jitter: half of min(max, min*2^(n-1)) fixed, half drawn', () => {
     expect([1, 2, 3].map((attempt) => step({ attempt, random: 0 })?.delayMs)).toEqual([50, 100, 200]);
     expect([1, 2, 3].map((attempt) => step({ attempt, random: 0.999999 })?.delayMs)).toEqual([100, 200, 400]);
