@@ -4,6 +4,7 @@ import { redact, registerSecret } from '../util/redact.js';
 import { adoptAfterLostCreate } from './converge.js';
 import { execute, removeLive, replaceLive } from './execute.js';
 import { asTwsError, failureMessage, isDescriptionInUse } from './failures.js';
+import { inLanes, type LaneOf, ONE_LANE } from './lanes.js';
 import type { ReconcileLogger } from './logger.js';
 import type { ChangeOutcome } from './types.js';
 
@@ -24,6 +25,8 @@ export interface ApplyInput {
   signal?: AbortSignal | undefined;
   logger?: ReconcileLogger | undefined;
   onApplied?: OnApplied | undefined;
+  /** The token lane of a workspace: lanes are applied concurrently, each in plan order. */
+  laneOf?: LaneOf | undefined;
 }
 
 /**
@@ -33,30 +36,37 @@ export interface ApplyInput {
  */
 export async function applyPlan(input: ApplyInput): Promise<{ outcomes: ChangeOutcome[]; aborted: boolean }> {
   const { api, live, logger, signal } = input;
-  const outcomes: ChangeOutcome[] = [];
-  for (const [i, planned] of input.planned.entries()) {
-    if (input.blocked.has(planned.change.workspace_id)) {
-      outcomes.push(planned);
-      continue;
-    }
-    if (signal?.aborted) {
-      logger?.warn({}, 'stopping: the remaining changes were not applied');
-      return { outcomes: [...outcomes, ...input.planned.slice(i)], aborted: true };
-    }
-    const outcome = await applyChange(api, planned.change, live, logger);
-    outcomes.push(outcome);
-    if (outcome.status === 'applied' && input.onApplied) {
-      try {
-        await input.onApplied(outcome, live);
-      } catch (err) {
-        logger?.warn(
-          { workspace_id: outcome.change.workspace_id },
-          redact(`after-apply hook failed: ${String(err)}`),
-        );
+  const laneOf = input.laneOf ?? ONE_LANE;
+  // Outcomes keep the plan's order whatever order the lanes finish in; unattempted ones stay planned.
+  const outcomes: ChangeOutcome[] = [...input.planned];
+  let aborted = false;
+  const pending = input.planned.filter((p) => !input.blocked.has(p.change.workspace_id));
+  const indexOf = new Map(input.planned.map((p, i) => [p, i]));
+  await inLanes(
+    pending,
+    (p) => laneOf(p.change.workspace_id),
+    async (planned) => {
+      if (signal?.aborted) {
+        if (!aborted) logger?.warn({}, 'stopping: the remaining changes were not applied');
+        aborted = true;
+        return false;
       }
-    }
-  }
-  return { outcomes, aborted: false };
+      const outcome = await applyChange(api, planned.change, live, logger);
+      outcomes[indexOf.get(planned) as number] = outcome;
+      if (outcome.status === 'applied' && input.onApplied) {
+        try {
+          await input.onApplied(outcome, live);
+        } catch (err) {
+          logger?.warn(
+            { workspace_id: outcome.change.workspace_id },
+            redact(`after-apply hook failed: ${String(err)}`),
+          );
+        }
+      }
+      return true;
+    },
+  );
+  return { outcomes, aborted };
 }
 
 /** One change: its call, the live state updated from the answer, and what happened, as a value. */

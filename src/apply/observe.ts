@@ -2,6 +2,7 @@ import type { DesiredState } from '../config/types.js';
 import type { Subscription, TogglApi } from '../toggl/types.js';
 import { redact, registerSecret } from '../util/redact.js';
 import { asTwsError } from './failures.js';
+import { inLanes, type LaneOf, ONE_LANE } from './lanes.js';
 import type { ReconcileLogger } from './logger.js';
 import type { WorkspaceFailure } from './types.js';
 
@@ -24,27 +25,42 @@ export async function observe(
   api: TogglApi,
   signal: AbortSignal | undefined,
   logger: ReconcileLogger | undefined,
+  laneOf: LaneOf = ONE_LANE,
 ): Promise<Observation> {
   const observation: Observation = { live: new Map(), failures: [], aborted: false };
-  for (const ws of desired.workspaces) {
-    if (signal?.aborted) {
-      observation.aborted = true;
-      break;
-    }
-    const id = ws.workspace_id;
-    try {
-      const subs = await api.listSubscriptions(id);
-      for (const s of subs) registerSecret(s.secret);
-      observation.live.set(id, subs);
-      logger?.debug({ workspace_id: id, live: subs.length }, 'listed live subscriptions');
-    } catch (err) {
-      const error = asTwsError(err);
-      observation.failures.push({ workspace_id: id, stage: 'list', error });
-      logger?.error(
-        { workspace_id: id, stage: 'list', code: error.code },
-        redact(`workspace ${id}: ${error.message}`),
-      );
-    }
-  }
+  // Workspaces under different tokens are listed concurrently (src/apply/lanes.ts).
+  const listed: Array<Subscription[] | WorkspaceFailure | undefined> = [];
+  await inLanes(
+    desired.workspaces,
+    (ws) => laneOf(ws.workspace_id),
+    async (ws, index) => {
+      if (signal?.aborted) {
+        observation.aborted = true;
+        return false;
+      }
+      const id = ws.workspace_id;
+      const token_alias = laneOf(id) || undefined;
+      try {
+        const subs = await api.listSubscriptions(id);
+        for (const s of subs) registerSecret(s.secret);
+        listed[index] = subs;
+        logger?.debug({ workspace_id: id, token_alias, live: subs.length }, 'listed live subscriptions');
+      } catch (err) {
+        const error = asTwsError(err);
+        listed[index] = { workspace_id: id, stage: 'list', error };
+        logger?.error(
+          { workspace_id: id, token_alias, stage: 'list', code: error.code },
+          redact(`workspace ${id}: ${error.message}`),
+        );
+      }
+      return true;
+    },
+  );
+  // In declaration order, whatever order the lanes finished in.
+  desired.workspaces.forEach((ws, index) => {
+    const got = listed[index];
+    if (Array.isArray(got)) observation.live.set(ws.workspace_id, got);
+    else if (got) observation.failures.push(got);
+  });
   return observation;
 }

@@ -6,6 +6,7 @@ import type { Subscription, TogglApi } from '../toggl/types.js';
 import { registerSecret } from '../util/redact.js';
 import { applyPlan, type OnApplied } from './apply.js';
 import { check, type Preflight, type ReviewCheck } from './check.js';
+import type { LaneOf } from './lanes.js';
 import type { ReconcileLogger } from './logger.js';
 import { observe } from './observe.js';
 import type { ChangeOutcome, ReconcileResult, RunSettings } from './types.js';
@@ -43,6 +44,11 @@ export interface ReconcileOptions extends RunSettings {
    * failure refuses the whole run before any change, like the mass-delete guard.
    */
   check?: ReviewCheck | undefined;
+  /**
+   * The token (alias) a workspace's calls go through. Workspaces of different lanes are listed and
+   * changed concurrently; within a lane, one call at a time (src/apply/lanes.ts). Default: one lane.
+   */
+  laneOf?: LaneOf | undefined;
 }
 
 /**
@@ -66,7 +72,7 @@ export async function reconcile(opts: ReconcileOptions): Promise<ReconcileResult
     for (const sub of ws.subscriptions.values()) registerSecret(sub.secret);
   }
 
-  const observed = await observe(desired, api, signal, logger);
+  const observed = await observe(desired, api, signal, logger, opts.laneOf);
 
   const plan = planAll(desired, observed.live);
   const identity = opts.identify?.({ desired, live: observed.live, plan });
@@ -100,6 +106,7 @@ export async function reconcile(opts: ReconcileOptions): Promise<ReconcileResult
           signal,
           logger,
           onApplied: opts.onApplied,
+          laneOf: opts.laneOf,
         })
       : { outcomes: planned, aborted: false };
 

@@ -2,20 +2,19 @@ import { pingNewHook } from '../apply/ping-new.js';
 import { limitsPreflight } from '../apply/prechecks.js';
 import { type ReconcileLogger, reconcile } from '../apply/reconcile.js';
 import { exitCodeFor } from '../apply/summary.js';
+import type { TokenRouting } from '../apply/token-clients.js';
 import type { RunSettings } from '../apply/types.js';
 import { TwsError } from '../errors.js';
 import { renderConfigErrorsJson, renderConfigErrorsMarkdown } from '../output/config-errors.js';
 import type { OutputFormat } from '../output/formats.js';
 import { renderJson, renderResult } from '../output/index.js';
-import { type PlanIdentity, planIdentity, planKeyFromToken } from '../plan/identity.js';
+import { type PlanIdentity, planIdentity } from '../plan/identity.js';
 import { runSecrets } from '../sensitive/collect.js';
-import type { TogglApi } from '../toggl/types.js';
 import { redact } from '../util/redact.js';
 import {
   EXIT,
   type Io,
   loadOrReport,
-  makeClient,
   printConfigIssues,
   processIo,
   stopOnSignals,
@@ -53,24 +52,19 @@ export async function runSync(opts: SyncOptions, io: Io = processIo): Promise<nu
   const logger: ReconcileLogger = createLogger({ level: opts.logLevel, json: false });
   const settings: RunSettings = { dryRun: opts.dryRun, allowMassDelete: opts.allowMassDelete };
 
-  // Made once, and only once a config has loaded: config errors come before a missing token. No
-  // abort signal for the client: a stop ends reconcile before the next change, and an answer in
-  // flight is awaited, so a change the API applied is never reported as failed.
-  let api: TogglApi | undefined;
-  let planKey: Uint8Array | undefined;
-  let token: string | undefined;
-  const client = async () => {
-    if (api) return api;
-    const made = await makeClient(io, {
-      apiUrl: opts.apiUrl,
-      quotaMode: 'fail',
-      hooks: { onRetry: (info) => logger.warn({ ...info }, 'retrying an API request') },
-    });
-    planKey = planKeyFromToken(made.config.token);
-    token = made.config.token;
-    api = made.api;
-    return api;
-  };
+  // Clients are made only once a config has loaded (config errors come before a missing token): one
+  // per token alias the files name, kept for the whole command, each with its own request spacing
+  // and quota budget (docs/configuration.md, "Several organisations"). No abort signal for them: a
+  // stop ends reconcile before the next change, and an answer in flight is awaited, so a change the
+  // API applied is never reported as failed.
+  const { TokenClients } = await import('../apply/token-clients.js');
+  const clients = new TokenClients(
+    io.env,
+    { quotaMode: 'fail', ...(opts.apiUrl !== undefined ? { apiUrl: opts.apiUrl } : {}) },
+    (alias) => ({
+      onRetry: (info) => logger.warn({ ...info, token_alias: alias }, 'retrying an API request'),
+    }),
+  );
 
   const reviewed = opts.planFile !== undefined || opts.expectPlanHash !== undefined;
   if (reviewed && opts.watch) {
@@ -100,7 +94,15 @@ export async function runSync(opts: SyncOptions, io: Io = processIo): Promise<nu
       if (opts.output === 'markdown') io.stdout.write(renderConfigErrorsMarkdown(issues, opts.dryRun));
     });
     if (!desired) return EXIT.failed;
-    const togglApi = await client();
+    let routing: TokenRouting;
+    try {
+      routing = clients.forDesired(desired);
+    } catch (err) {
+      if (!(err instanceof TwsError)) throw err;
+      io.stderr.write(redact(`error: ${err.message}\n`));
+      return EXIT.failed;
+    }
+    const togglApi = routing.api;
     let identity: PlanIdentity | undefined;
     const result = await reconcile({
       ...settings,
@@ -110,13 +112,14 @@ export async function runSync(opts: SyncOptions, io: Io = processIo): Promise<nu
       signal,
       preflight: limitsPreflight({ api: togglApi, desired, logger }),
       onApplied: opts.pingNew ? pingNewHook(togglApi, logger) : undefined,
+      laneOf: routing.laneOf,
       identify: (observed) => {
-        identity = planIdentity({ ...observed, keyFor: () => planKey as Uint8Array });
+        identity = planIdentity({ ...observed, keyFor: routing.keyFor });
         return identity;
       },
       check: reviewed ? reviewedPlanCheck({ desired, saved, expectedHash: opts.expectPlanHash }) : undefined,
     });
-    const secrets = runSecrets({ tokens: [token], desired, live: result.live.values() });
+    const secrets = runSecrets({ tokens: clients.tokens(), desired, live: result.live.values() });
     io.stdout.write(renderResult(result, opts.output, useColor(io), secrets));
     if (opts.outFile !== undefined) {
       try {

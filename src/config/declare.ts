@@ -49,6 +49,11 @@ export function declareDocument(
     const patterns = declareIgnore(data.ignore, posOf, issues);
     if (patterns) declaration.ignore = { value: patterns, source: posOf(['ignore']) };
   }
+  if (data.token_env !== undefined && usable(['token_env'])) {
+    const problem = tokenEnvProblem(data.token_env, data.workspace_id, ctx.env);
+    if (problem) issues.push({ ...posOf(['token_env']), message: problem });
+    else declaration.token = { value: data.token_env, source: posOf(['token_env']) };
+  }
   if (Array.isArray(data.subscriptions)) {
     data.subscriptions.forEach((raw, i) => {
       const path: PathSegment[] = ['subscriptions', i];
@@ -188,6 +193,26 @@ function expandMessage(problem: ExpandProblem, label: string): string {
     return `environment variable ${problem.name} is not set (referenced in ${label})`;
   }
   return `invalid variable reference in ${label}: write \${NAME} with letters, digits and _ (or $\${ for a literal \${)`;
+}
+
+/**
+ * `token_env` names a variable; the token itself never belongs in a file. A value shaped like a Toggl
+ * token (32 hex digits) is refused as one pasted by mistake, and it is not echoed back. The variable
+ * (or NAME_FILE) must be set, as a `${NAME}` reference must: a run must not discover half-way that one
+ * organisation has no credential.
+ */
+function tokenEnvProblem(name: string, workspaceId: number, env: NodeJS.ProcessEnv): string | undefined {
+  if (/^[0-9A-F]{20,}$/i.test(name)) {
+    return 'token_env looks like an API token itself; put the token in an environment variable and name that variable here';
+  }
+  if (name.endsWith('_FILE')) {
+    return `token_env: name the variable without _FILE (${name.slice(0, -5)}); ${name} is then read when ${name.slice(0, -5)} is unset`;
+  }
+  const set = (v: string | undefined) => v !== undefined && v.trim() !== '';
+  if (!set(env[name]) && !set(env[`${name}_FILE`])) {
+    return `token_env: neither ${name} nor ${name}_FILE is set (the API token for workspace ${workspaceId})`;
+  }
+  return undefined;
 }
 
 function isHttpUrl(value: string): boolean {

@@ -11,6 +11,7 @@ export interface WorkspaceDeclaration {
   /** Only when the document sets it; an omitted `prune` or `ignore` defers to the other documents. */
   prune?: { value: boolean; source: SourcePosition };
   ignore?: { value: string[]; source: SourcePosition };
+  token?: { value: string; source: SourcePosition };
   subscriptions: DesiredSubscription[];
 }
 
@@ -34,6 +35,7 @@ export function mergeDeclarations(declarations: readonly WorkspaceDeclaration[])
       workspace: DesiredWorkspace;
       prune?: WorkspaceDeclaration['prune'];
       ignore?: WorkspaceDeclaration['ignore'];
+      token?: WorkspaceDeclaration['token'];
     }
   >();
 
@@ -64,6 +66,20 @@ export function mergeDeclarations(declarations: readonly WorkspaceDeclaration[])
           message:
             `prune: ${decl.prune.value} disagrees with prune: ${entry.prune.value} for workspace ` +
             `${decl.workspace_id} at ${where(entry.prune.source)} (set it once, or the same everywhere)`,
+        });
+      }
+    }
+
+    if (decl.token) {
+      if (!entry.token) {
+        entry.token = decl.token;
+        ws.token = decl.token.value;
+      } else if (entry.token.value !== decl.token.value) {
+        issues.push({
+          ...decl.token.source,
+          message:
+            `token_env: ${decl.token.value} disagrees with token_env: ${entry.token.value} for workspace ` +
+            `${decl.workspace_id} at ${where(entry.token.source)} (set it once, or the same everywhere)`,
         });
       }
     }

@@ -34,8 +34,21 @@ export interface DesiredSubscription {
   source: SourcePosition;
 }
 
+/** The variable that holds the token of a workspace that names none (`token_env`). */
+export const DEFAULT_TOKEN_ENV = 'TOGGL_API_TOKEN';
+
+/** The alias of the token a workspace uses: the name of its variable (`token_env`), never the token. */
+export function tokenAlias(workspace: { token?: string | undefined }): string {
+  return workspace.token ?? DEFAULT_TOKEN_ENV;
+}
+
 export interface DesiredWorkspace {
   workspace_id: number;
+  /**
+   * `token_env`: the NAME of the variable (or NAME_FILE) holding this workspace's API token; also its
+   * alias in logs, metrics and plans. Absent means DEFAULT_TOKEN_ENV. Never the token itself.
+   */
+  token?: string;
   prune: boolean;
   /** Glob patterns on description; matching live subscriptions are never touched. */
   ignore: string[];

@@ -54,12 +54,19 @@ function send(res: http.ServerResponse, answer: Answer): void {
   res.end(payload);
 }
 
-function basicAuthMatches(header: string | undefined, token: string): boolean {
+/** The token of a Basic `TOKEN:api_token` header, or undefined. */
+function basicAuthToken(header: string | undefined): string | undefined {
   const match = /^Basic\s+([A-Za-z0-9+/=_-]+)\s*$/i.exec(header ?? '');
-  if (!match?.[1]) return false;
+  if (!match?.[1]) return undefined;
   const decoded = Buffer.from(match[1], 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
-  return colon > 0 && decoded.slice(0, colon) === token && decoded.slice(colon + 1) === 'api_token';
+  return colon > 0 && decoded.slice(colon + 1) === 'api_token' ? decoded.slice(0, colon) : undefined;
+}
+
+interface UserEntry {
+  userId: number;
+  workspaces: Set<number>;
+  quota: Quota;
 }
 
 function segmentsOf(path: string): string[] | null {
@@ -74,8 +81,21 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Starts the emulator on 127.0.0.1 (port 0 = ephemeral) and resolves once it listens. */
 export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulator> {
-  const token = opts.token ?? DEFAULTS.token;
-  const workspaces = new Set(opts.workspaces ?? DEFAULTS.workspaces);
+  const defaultQuota = opts.quota === undefined ? { ...DEFAULTS.quota } : opts.quota;
+  const users = new Map<string, UserEntry>();
+  users.set(opts.token ?? DEFAULTS.token, {
+    userId: opts.userId ?? DEFAULTS.userId,
+    workspaces: new Set(opts.workspaces ?? DEFAULTS.workspaces),
+    quota: new Quota(defaultQuota),
+  });
+  for (const u of opts.users ?? []) {
+    if (users.has(u.token)) throw new Error('emulator: two users with the same token');
+    users.set(u.token, {
+      userId: u.userId,
+      workspaces: new Set(u.workspaces),
+      quota: new Quota(u.quota === undefined ? defaultQuota : u.quota),
+    });
+  }
   const store = new Store();
   const state: EmulatorState = {
     store,
@@ -88,7 +108,6 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     inFlight: new Set(),
   };
   const faults = new FaultInjector(opts.faults);
-  const quota = new Quota(opts.quota === undefined ? { ...DEFAULTS.quota } : opts.quota);
   const calls: RecordedCall[] = [];
 
   async function answer(
@@ -96,6 +115,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     path: string,
     body: unknown,
     bodyError: string | null,
+    call: RecordedCall,
   ): Promise<Answer> {
     const method = req.method ?? 'GET';
     const segments = segmentsOf(path);
@@ -109,12 +129,19 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
         continue;
       }
       let headers: Record<string, string> | undefined;
+      // Each request acts as the user whose token it carries (created subscriptions, per-user limits).
+      let routeState = state;
       if (route.auth) {
         const ws = Number(params['ws']);
-        if (!basicAuthMatches(req.headers.authorization, token) || !workspaces.has(ws)) {
+        const token = basicAuthToken(req.headers.authorization);
+        const user = token === undefined ? undefined : users.get(token);
+        if (!user?.workspaces.has(ws)) {
           return { status: 403, body: m.FORBIDDEN };
         }
-        const q = quota.take(String(ws));
+        call.userId = user.userId;
+        routeState = { ...state, userId: user.userId };
+        // The real quota is per user per organisation; here per user per workspace.
+        const q = user.quota.take(String(ws));
         if (q) {
           headers = {
             'X-Toggl-Quota-Remaining': String(q.remaining),
@@ -126,7 +153,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       if (bodyError && ['POST', 'PUT', 'PATCH'].includes(method)) {
         return { status: 400, body: m.invalidBody(bodyError), ...(headers ? { headers } : {}) };
       }
-      const result = await route.handle({ state, params, body });
+      const result = await route.handle({ state: routeState, params, body });
       return { ...result, ...(headers ? { headers } : {}) };
     }
     return wrongMethod
@@ -185,7 +212,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
 
     let result: Answer;
     try {
-      result = await answer(req, call.path, body, bodyError);
+      result = await answer(req, call.path, body, bodyError, call);
     } catch {
       result = { status: 500, body: m.INTERNAL_ERROR };
     }

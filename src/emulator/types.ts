@@ -24,6 +24,15 @@ export interface QuotaOptions {
   windowSeconds: number;
 }
 
+/** Another Toggl user, with its own token, workspaces and quota (several organisations, offline). */
+export interface EmulatorUser {
+  token: string;
+  userId: number;
+  workspaces: number[];
+  /** This user's request quota per workspace; default: the emulator's `quota`. */
+  quota?: QuotaOptions | false;
+}
+
 export interface EmulatorOptions {
   /** Default 0 (an ephemeral port). The host is always 127.0.0.1. */
   port?: number;
@@ -33,6 +42,11 @@ export interface EmulatorOptions {
   workspaces?: number[];
   /** The user behind the token (`user_id` of created subscriptions). Default 1. */
   userId?: number;
+  /**
+   * More users besides the one above, each with its own token, workspaces and quota, as the real
+   * service keys quotas per user per organisation. A token sees only its own workspaces (403 else).
+   */
+  users?: EmulatorUser[];
   /** Served by GET /limits and enforced. Default `{ max_webhooks: 10, max_events_per_webhook: 20 }`. */
   limits?: WorkspaceLimits;
   /** Sliding-window request quota per workspace; `false` disables it and its headers. Default 10000/hour. */
@@ -60,6 +74,8 @@ export interface RecordedCall {
   at: number;
   /** Set when the answer was an injected fault (or the quota ran out). */
   fault?: FaultKind;
+  /** The user whose token authenticated the request, if any. */
+  userId?: number;
 }
 
 /** One delivery to a `url_callback` (ping or callback check), as sent. */

@@ -20,6 +20,10 @@ export interface SubscriptionsDocument {
    */
   ignore?: string[];
   /**
+   * The NAME of the environment variable holding the API token used for this workspace (never the token itself). When NAME is unset, NAME_FILE may name a file holding it (Docker and Kubernetes secrets). Default: TOGGL_API_TOKEN. A subscription belongs to the user whose token created it, so one token per organisation is usual. When several documents declare the workspace, they must agree.
+   */
+  token_env?: string;
+  /**
    * The subscriptions desired in this workspace, identified by description. May be empty: with `prune: true` that means every live subscription not ignored is deleted (the mass-delete guard still applies).
    */
   subscriptions: SubscriptionDeclaration[];

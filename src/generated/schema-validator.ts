@@ -45,6 +45,15 @@ const schema31 = {
       },
       examples: [['Zapier*'], ['Zapier*', 'Manual: *']],
     },
+    token_env: {
+      description:
+        'The NAME of the environment variable holding the API token used for this workspace (never the token itself). When NAME is unset, NAME_FILE may name a file holding it (Docker and Kubernetes secrets). Default: TOGGL_API_TOKEN. A subscription belongs to the user whose token created it, so one token per organisation is usual. When several documents declare the workspace, they must agree.',
+      type: 'string',
+      pattern: '^[A-Z_][A-Z0-9_]*$',
+      maxLength: 128,
+      default: 'TOGGL_API_TOKEN',
+      examples: ['TOGGL_API_TOKEN', 'ACME_TOGGL_API_TOKEN'],
+    },
     subscriptions: {
       description:
         'The subscriptions desired in this workspace, identified by description. May be empty: with `prune: true` that means every live subscription not ignored is deleted (the mass-delete guard still applies).',
@@ -183,6 +192,7 @@ const schema31 = {
   },
 };
 const func1 = ajvRuntime0.default ?? ajvRuntime0;
+const pattern4 = new RegExp('^[A-Z_][A-Z0-9_]*$', 'u');
 const schema32 = {
   title: 'SubscriptionDeclaration',
   description:
@@ -287,9 +297,9 @@ const schema33 = {
     { entity: 'tag', action: '*' },
   ],
 };
-const pattern4 = new RegExp('\\S', 'u');
-const pattern5 = new RegExp('^(https?://|\\$\\{[A-Za-z_][A-Za-z0-9_]*\\})\\S*$', 'u');
-const pattern6 = new RegExp('^([A-Za-z0-9_]+|\\*)$', 'u');
+const pattern5 = new RegExp('\\S', 'u');
+const pattern6 = new RegExp('^(https?://|\\$\\{[A-Za-z_][A-Za-z0-9_]*\\})\\S*$', 'u');
+const pattern7 = new RegExp('^([A-Za-z0-9_]+|\\*)$', 'u');
 function validate21(
   data,
   { instancePath = '', parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {},
@@ -407,7 +417,7 @@ function validate21(
           }
           errors++;
         }
-        if (!pattern4.test(data0)) {
+        if (!pattern5.test(data0)) {
           const err5 = {
             instancePath: instancePath + '/description',
             schemaPath: '#/properties/description/pattern',
@@ -465,7 +475,7 @@ function validate21(
           }
           errors++;
         }
-        if (!pattern5.test(data1)) {
+        if (!pattern6.test(data1)) {
           const err8 = {
             instancePath: instancePath + '/url_callback',
             schemaPath: '#/properties/url_callback/pattern',
@@ -678,7 +688,7 @@ function validate21(
                 errors++;
               }
               if (typeof data6 === 'string') {
-                if (!pattern6.test(data6)) {
+                if (!pattern7.test(data6)) {
                   const err18 = {
                     instancePath: instancePath + '/event_filters/' + i0 + '/entity',
                     schemaPath: '#/$defs/eventFilter/properties/entity/pattern',
@@ -736,7 +746,7 @@ function validate21(
                 errors++;
               }
               if (typeof data7 === 'string') {
-                if (!pattern6.test(data7)) {
+                if (!pattern7.test(data7)) {
                   const err21 = {
                     instancePath: instancePath + '/event_filters/' + i0 + '/action',
                     schemaPath: '#/$defs/eventFilter/properties/action/pattern',
@@ -885,7 +895,15 @@ function validate20(
       errors++;
     }
     for (const key0 in data) {
-      if (!(key0 === 'workspace_id' || key0 === 'prune' || key0 === 'ignore' || key0 === 'subscriptions')) {
+      if (
+        !(
+          key0 === 'workspace_id' ||
+          key0 === 'prune' ||
+          key0 === 'ignore' ||
+          key0 === 'token_env' ||
+          key0 === 'subscriptions'
+        )
+      ) {
         const err2 = {
           instancePath,
           schemaPath: '#/additionalProperties',
@@ -1047,15 +1065,73 @@ function validate20(
         errors++;
       }
     }
+    if (data.token_env !== undefined) {
+      let data4 = data.token_env;
+      if (typeof data4 === 'string') {
+        if (func1(data4) > 128) {
+          const err10 = {
+            instancePath: instancePath + '/token_env',
+            schemaPath: '#/properties/token_env/maxLength',
+            keyword: 'maxLength',
+            params: { limit: 128 },
+            message: 'must NOT have more than 128 characters',
+            schema: 128,
+            parentSchema: schema31.properties.token_env,
+            data: data4,
+          };
+          if (vErrors === null) {
+            vErrors = [err10];
+          } else {
+            vErrors.push(err10);
+          }
+          errors++;
+        }
+        if (!pattern4.test(data4)) {
+          const err11 = {
+            instancePath: instancePath + '/token_env',
+            schemaPath: '#/properties/token_env/pattern',
+            keyword: 'pattern',
+            params: { pattern: '^[A-Z_][A-Z0-9_]*$' },
+            message: 'must match pattern "' + '^[A-Z_][A-Z0-9_]*$' + '"',
+            schema: '^[A-Z_][A-Z0-9_]*$',
+            parentSchema: schema31.properties.token_env,
+            data: data4,
+          };
+          if (vErrors === null) {
+            vErrors = [err11];
+          } else {
+            vErrors.push(err11);
+          }
+          errors++;
+        }
+      } else {
+        const err12 = {
+          instancePath: instancePath + '/token_env',
+          schemaPath: '#/properties/token_env/type',
+          keyword: 'type',
+          params: { type: 'string' },
+          message: 'must be string',
+          schema: schema31.properties.token_env.type,
+          parentSchema: schema31.properties.token_env,
+          data: data4,
+        };
+        if (vErrors === null) {
+          vErrors = [err12];
+        } else {
+          vErrors.push(err12);
+        }
+        errors++;
+      }
+    }
     if (data.subscriptions !== undefined) {
-      let data4 = data.subscriptions;
-      if (Array.isArray(data4)) {
-        const len1 = data4.length;
+      let data5 = data.subscriptions;
+      if (Array.isArray(data5)) {
+        const len1 = data5.length;
         for (let i1 = 0; i1 < len1; i1++) {
           if (
-            !validate21(data4[i1], {
+            !validate21(data5[i1], {
               instancePath: instancePath + '/subscriptions/' + i1,
-              parentData: data4,
+              parentData: data5,
               parentDataProperty: i1,
               rootData,
               dynamicAnchors,
@@ -1066,7 +1142,7 @@ function validate20(
           }
         }
       } else {
-        const err10 = {
+        const err13 = {
           instancePath: instancePath + '/subscriptions',
           schemaPath: '#/properties/subscriptions/type',
           keyword: 'type',
@@ -1074,18 +1150,18 @@ function validate20(
           message: 'must be array',
           schema: schema31.properties.subscriptions.type,
           parentSchema: schema31.properties.subscriptions,
-          data: data4,
+          data: data5,
         };
         if (vErrors === null) {
-          vErrors = [err10];
+          vErrors = [err13];
         } else {
-          vErrors.push(err10);
+          vErrors.push(err13);
         }
         errors++;
       }
     }
   } else {
-    const err11 = {
+    const err14 = {
       instancePath,
       schemaPath: '#/type',
       keyword: 'type',
@@ -1096,9 +1172,9 @@ function validate20(
       data,
     };
     if (vErrors === null) {
-      vErrors = [err11];
+      vErrors = [err14];
     } else {
-      vErrors.push(err11);
+      vErrors.push(err14);
     }
     errors++;
   }

@@ -1,5 +1,5 @@
 import { createHash, createHmac } from 'node:crypto';
-import type { DesiredState, DesiredSubscription, DesiredWorkspace } from '../config/types.js';
+import { type DesiredState, type DesiredSubscription, tokenAlias } from '../config/types.js';
 import type { ApiEventFilter, Subscription } from '../toggl/types.js';
 import { filterKey } from './filters.js';
 import type { Change, Plan } from './types.js';
@@ -24,9 +24,6 @@ import type { Change, Plan } from './types.js';
  */
 
 export const IDENTITY_VERSION = 1;
-
-/** The token alias of workspaces that name none: the default variable. */
-export const DEFAULT_TOKEN_ALIAS = 'TOGGL_API_TOKEN';
 
 /** The document the hash is computed over; it holds no secret value and no unkeyed digest of one. */
 export interface IdentityDocument {
@@ -82,8 +79,6 @@ export interface IdentityInput {
   plan: Plan;
   /** The key for a token alias (see planKeyFromToken). */
   keyFor: (alias: string) => Uint8Array;
-  /** The alias of the token a workspace uses; default: everyone uses TOGGL_API_TOKEN. */
-  aliasOf?: (workspace: DesiredWorkspace) => string;
 }
 
 export interface PlanIdentity {
@@ -113,12 +108,11 @@ export function hashIdentityDocument(document: IdentityDocument): string {
 }
 
 export function identityDocument(input: IdentityInput): IdentityDocument {
-  const aliasOf = input.aliasOf ?? (() => DEFAULT_TOKEN_ALIAS);
   const changesOf = new Map(input.plan.workspaces.map((wp) => [wp.workspace_id, wp.changes]));
   const workspaces = [...input.desired.workspaces]
     .sort((a, b) => a.workspace_id - b.workspace_id)
     .map((ws): IdentityWorkspace => {
-      const alias = aliasOf(ws);
+      const alias = tokenAlias(ws);
       const key = input.keyFor(alias);
       const digest = (value: string) => hmacHex(key, value);
       const live = input.live.get(ws.workspace_id);

@@ -76,34 +76,37 @@ export function clientConfigFromEnv(
 }
 
 /**
- * TOGGL_API_TOKEN, or the content of the file TOGGL_API_TOKEN_FILE names (Docker / Kubernetes
- * secrets), trimmed. Both set is refused, as the Docker `_FILE` convention does: which credential a run
- * uses must never be a guess. An empty variable counts as unset.
+ * The token in the variable `name` (default TOGGL_API_TOKEN), or the content of the file `name_FILE`
+ * names (Docker / Kubernetes secrets), trimmed. Both set is refused, as the Docker `_FILE` convention
+ * does: which credential a run uses must never be a guess. An empty variable counts as unset.
+ * A workspace may name another variable (`token_env`, docs/configuration.md).
  */
 export function tokenFromEnv(
   env: NodeJS.ProcessEnv,
   readFile: (path: string) => string = (p) => readFileSync(p, 'utf8'),
+  name = 'TOGGL_API_TOKEN',
 ): string {
-  const direct = env['TOGGL_API_TOKEN']?.trim();
-  const file = env['TOGGL_API_TOKEN_FILE']?.trim();
+  const fileVar = `${name}_FILE`;
+  const direct = env[name]?.trim();
+  const file = env[fileVar]?.trim();
   if (direct && file) {
-    throw new TokenError('both TOGGL_API_TOKEN and TOGGL_API_TOKEN_FILE are set; set only one');
+    throw new TokenError(`both ${name} and ${fileVar} are set; set only one`);
   }
-  if (direct) return checked(direct, 'TOGGL_API_TOKEN');
+  if (direct) return checked(direct, name);
   if (file) {
     let content: string;
     try {
       content = readFile(file);
     } catch (err) {
       const reason = (err as NodeJS.ErrnoException).code ?? 'unreadable';
-      throw new TokenError(`cannot read TOGGL_API_TOKEN_FILE ${file}: ${reason}`);
+      throw new TokenError(`cannot read ${fileVar} ${file}: ${reason}`);
     }
     const token = content.trim();
-    if (!token) throw new TokenError(`TOGGL_API_TOKEN_FILE ${file} is empty`);
-    return checked(token, `the file TOGGL_API_TOKEN_FILE (${file})`);
+    if (!token) throw new TokenError(`${fileVar} ${file} is empty`);
+    return checked(token, `the file ${fileVar} (${file})`);
   }
   throw new TokenError(
-    'no API token: set TOGGL_API_TOKEN, or TOGGL_API_TOKEN_FILE to a file holding it (Toggl Track > Profile > API Token)',
+    `no API token: set ${name}, or ${fileVar} to a file holding it (Toggl Track > Profile > API Token)`,
   );
 }
 

@@ -28,7 +28,7 @@ const CORPUS: Array<[string, string[]]> = [
     'bom-with-error.yaml',
     [
       "1:1: missing required key 'subscriptions'",
-      "2:1: unknown key 'subscription': allowed keys are workspace_id, prune, ignore, subscriptions (did you mean 'subscriptions'?)",
+      "2:1: unknown key 'subscription': allowed keys are workspace_id, prune, ignore, token_env, subscriptions (did you mean 'subscriptions'?)",
     ],
   ],
   ['complex-key.yaml', ['2:3: a key must be a plain value such as `name`, not a list, mapping or alias']],
@@ -175,7 +175,7 @@ const CORPUS: Array<[string, string[]]> = [
   [
     'unknown-top-key.yaml',
     [
-      "2:1: unknown key 'prunee': allowed keys are workspace_id, prune, ignore, subscriptions (did you mean 'prune'?)",
+      "2:1: unknown key 'prunee': allowed keys are workspace_id, prune, ignore, token_env, subscriptions (did you mean 'prune'?)",
     ],
   ],
   [

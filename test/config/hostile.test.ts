@@ -256,7 +256,7 @@ describe('keys', () => {
       ...Array.from(
         { length: 50 },
         (_, i) =>
-          `${i + 3}:1: unknown key 'k${i}': allowed keys are workspace_id, prune, ignore, subscriptions`,
+          `${i + 3}:1: unknown key 'k${i}': allowed keys are workspace_id, prune, ignore, token_env, subscriptions`,
       ),
       '39950 more problems not shown',
     ]);
@@ -265,13 +265,13 @@ describe('keys', () => {
   it('treats keys that read the same as duplicates (1 and "1")', async () => {
     expect(await refuse(`${VALID_HEAD}1: a\n"1": b\n`)).toEqual([
       "4:1: duplicate key '1' (first at line 3, column 1)",
-      "4:1: unknown key '1': allowed keys are workspace_id, prune, ignore, subscriptions",
+      "4:1: unknown key '1': allowed keys are workspace_id, prune, ignore, token_env, subscriptions",
     ]);
   });
 
   it('keeps __proto__ an ordinary (unknown) key', async () => {
     expect(await refuse(`${VALID_HEAD}__proto__: { workspace_id: 2 }\n`)).toEqual([
-      "3:1: unknown key '__proto__': allowed keys are workspace_id, prune, ignore, subscriptions",
+      "3:1: unknown key '__proto__': allowed keys are workspace_id, prune, ignore, token_env, subscriptions",
     ]);
   });
 });

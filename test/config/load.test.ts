@@ -289,7 +289,7 @@ describe('loadDesiredState: all problems of all files at once', () => {
       `${b}:6:5: missing required keys 'url_callback' and 'event_filters' at subscriptions[1]`,
       `${b}:7:14: subscriptions[1].enabled must be true or false, got 'maybe'`,
       `${d}:4:1: duplicate key 'extra' (first at line 3, column 1)`,
-      `${d}:4:1: unknown key 'extra': allowed keys are workspace_id, prune, ignore, subscriptions`,
+      `${d}:4:1: unknown key 'extra': allowed keys are workspace_id, prune, ignore, token_env, subscriptions`,
       `${missing}: no such file or directory`,
     ]);
   });
