@@ -356,7 +356,7 @@ function blockStyle(w: World): Record<string, string> {
       lines.push(`  - description: ${JSON.stringify(s.description)}`);
       lines.push(`    url_callback: ${s.url}`);
       lines.push(`    enabled: ${s.enabled}`);
-      if (s.secret !== null) lines.push(`    secret: ${s.secret}`);
+      if (s.secret !== null) lines.push(`    secret: ${JSON.stringify(s.secret)}`);
       lines.push('    event_filters:');
       for (const f of s.filters) {
         const [entity, action] = f.split(':');
