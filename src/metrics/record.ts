@@ -80,6 +80,15 @@ export class MetricsRecorder {
   }
 
   private recordResult(result: ReconcileResult, declared: readonly number[] | undefined): void {
+    // Each planned workspace's counters exist from its first reconcile, at 0 when nothing drifted, so
+    // increase() and the dashboard see a series after a restart with no drift instead of "no data".
+    for (const wp of result.plan.workspaces) {
+      for (const action of ACTIONS) {
+        const labels = { workspace_id: String(wp.workspace_id), action };
+        this.metrics.driftDetected.inc(labels, 0);
+        this.metrics.changesApplied.inc(labels, 0);
+      }
+    }
     for (const o of result.outcomes) {
       const labels = { workspace_id: String(o.change.workspace_id), action: o.change.action };
       this.metrics.driftDetected.inc(labels);

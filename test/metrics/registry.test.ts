@@ -58,6 +58,8 @@ function result(
   };
 }
 
+const ACTION_NAMES = ['create', 'update', 'patch', 'delete'];
+
 async function values(rec: MetricsRecorder, name: string): Promise<Record<string, number>> {
   const m = await rec.metrics.registry.getSingleMetric(name)!.get();
   const out: Record<string, number> = {};
@@ -130,12 +132,19 @@ describe('MetricsRecorder', () => {
       'action=patch,workspace_id=2': 0,
       'action=delete,workspace_id=2': 0,
     });
+    // Every action of every planned workspace has its counter series, at 0 when nothing happened.
+    const zeros = (ws: number) =>
+      Object.fromEntries(ACTION_NAMES.map((a) => [`action=${a},workspace_id=${ws}`, 0]));
     expect(await values(rec, 'toggl_webhooks_drift_detected_total')).toEqual({
+      ...zeros(1),
+      ...zeros(2),
       'action=create,workspace_id=1': 1,
       'action=delete,workspace_id=1': 1,
       'action=update,workspace_id=2': 1,
     });
     expect(await values(rec, 'toggl_webhooks_changes_applied_total')).toEqual({
+      ...zeros(1),
+      ...zeros(2),
       'action=create,workspace_id=1': 1,
       'action=update,workspace_id=2': 1,
     });

@@ -1,9 +1,15 @@
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Emulator } from '../../src/emulator/index.js';
 import { createMetrics } from '../../src/metrics/registry.js';
+import { emulator, subsYaml } from '../daemon/fixtures.js';
+import { waitFor } from '../daemon/helpers.js';
+import { type LongRunning, scrape, startDaemon } from '../daemon/process.js';
+import { assertBuilt } from '../helpers/cli.js';
+import { writeTree } from '../helpers/tmp.js';
 import { CORE_METRICS, dollarBrace, EXTRA_METRICS, promqlMetricNames, read } from './helpers.js';
 
-const DS = dollarBrace('DS_PROMETHEUS');
+const DS = dollarBrace('datasource');
 
 interface Target {
   expr: string;
@@ -19,9 +25,10 @@ interface Panel {
   targets?: Target[];
 }
 interface Dashboard {
-  __inputs: { name: string; type: string; pluginId: string }[];
   panels: Panel[];
-  templating: { list: { name: string; query: { query: string } | string; datasource: { uid: string } }[] };
+  templating: {
+    list: { name: string; type: string; query: { query: string } | string; datasource: { uid: string } }[];
+  };
   uid: string;
   title: string;
   schemaVersion: number;
@@ -45,17 +52,22 @@ async function processMetricNames(): Promise<Set<string>> {
 }
 
 describe('examples/grafana/dashboard.json', () => {
-  it('is an importable dashboard with a DS_PROMETHEUS datasource input', () => {
-    expect(dashboard.__inputs).toEqual([
-      expect.objectContaining({ name: 'DS_PROMETHEUS', type: 'datasource', pluginId: 'prometheus' }),
-    ]);
+  it('picks its Prometheus through a datasource variable (sidecar provisioning and import alike)', () => {
+    // No __inputs: a provisioned dashboard (Grafana's sidecar) never resolves ${DS_...} inputs.
+    expect(dashboard).not.toHaveProperty('__inputs');
+    expect(read('examples/grafana/dashboard.json')).not.toContain(dollarBrace('DS_PROMETHEUS'));
+    expect(dashboard.templating.list[0]).toMatchObject({
+      name: 'datasource',
+      type: 'datasource',
+      query: 'prometheus',
+    });
     expect(dashboard.uid).toBe('toggl-webhooks-sync');
     expect(dashboard.schemaVersion).toBeGreaterThanOrEqual(36);
     for (const p of panels) {
       expect(p.datasource, p.title).toEqual({ type: 'prometheus', uid: DS });
       for (const t of p.targets ?? []) expect(t.datasource.uid).toBe(DS);
     }
-    for (const v of dashboard.templating.list) expect(v.datasource.uid).toBe(DS);
+    for (const v of dashboard.templating.list.slice(1)) expect(v.datasource.uid).toBe(DS);
   });
 
   it('lays panels out on the 24-column grid with unique ids', () => {
@@ -110,7 +122,52 @@ describe('examples/grafana/dashboard.json', () => {
   });
 
   it('filters by job and workspace through template variables', () => {
-    expect(dashboard.templating.list.map((v) => v.name)).toEqual(['job', 'workspace']);
+    expect(dashboard.templating.list.map((v) => v.name)).toEqual(['datasource', 'job', 'workspace']);
     for (const { expr } of exprs) expect(expr).toContain('job=~"$job"');
+  });
+});
+
+describe('the dashboard against a live daemon', () => {
+  let emu: Emulator | undefined;
+  let daemon: (LongRunning & { url: string }) | undefined;
+  beforeAll(() => assertBuilt());
+  afterEach(async () => {
+    await daemon?.stop();
+    await emu?.close();
+    daemon = undefined;
+    emu = undefined;
+  });
+
+  it('queries only series a restarted daemon with nothing to change exports from its first scrape', async () => {
+    const setup = await emulator();
+    emu = setup.emu;
+    const dir = writeTree({ 'a.yaml': subsYaml([{ description: 'Slack: projects' }]) });
+    // The first daemon creates the subscription; the second starts on a workspace already in sync, the
+    // state after any restart: no drift, no change applied, nothing counted yet.
+    for (let run = 0; run < 2; run++) {
+      await daemon?.stop();
+      daemon = await startDaemon(['--interval', '1h', dir], setup.env);
+      const url = daemon.url;
+      await waitFor(async () => (await fetch(`${url}/readyz`)).status === 200, 'the daemon to be ready');
+    }
+    const exposed = new Set(
+      (await scrape(daemon!.url))
+        .split('\n')
+        .filter((l) => l && !l.startsWith('#'))
+        .map((l) => /^[a-zA-Z_:][a-zA-Z0-9_:]*/.exec(l)?.[0]),
+    );
+    const queries = [
+      ...exprs.map(({ panel, expr }) => ({ where: panel, expr })),
+      ...dashboard.templating.list
+        .filter((v) => v.type === 'query')
+        .map((v) => ({ where: `$${v.name}`, expr: typeof v.query === 'string' ? v.query : v.query.query })),
+    ];
+    const missing = queries.flatMap(({ where, expr }) =>
+      promqlMetricNames(expr.replace(/^label_values\((.*), \w+\)$/, '$1'))
+        .filter((n) => !exposed.has(n))
+        .map((n) => `${where}: ${n}`),
+    );
+    expect(missing).toEqual([]);
+    expect(queries.length).toBeGreaterThan(15);
   });
 });

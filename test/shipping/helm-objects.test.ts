@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, expect, it } from 'vitest';
 import { HELMS, NAMESPACE, notes, render, type Values } from './helm.js';
-import { CHART_DIR, ROOT } from './helpers.js';
+import { CHART_DIR, ROOT, read } from './helpers.js';
 import type { K8sObject } from './k8s-schema.js';
 
 // What the chart renders, read from real `helm template` output as objects (not the templates as text).
@@ -246,6 +246,17 @@ helm.describe(`the chart as ${helm.name} renders it`, () => {
         metricRelabelings: drop,
       },
     ]);
+  });
+
+  it("ships the Grafana dashboard as a ConfigMap for Grafana's sidecar, byte for byte", async () => {
+    expect(kind(base, 'ConfigMap').metadata.name).not.toMatch(/dashboard/);
+    const list = await objects(DEFAULTS, {
+      grafanaDashboard: { enabled: true, annotations: { grafana_folder: 'Toggl' } },
+    });
+    const cm = list.find((o) => o.metadata.name.endsWith('-dashboard')) as Any;
+    expect(cm.metadata.labels.grafana_dashboard).toBe('1');
+    expect(cm.metadata.annotations).toEqual({ grafana_folder: 'Toggl' });
+    expect(cm.data['toggl-webhooks-sync.json']).toBe(read('examples/grafana/dashboard.json'));
   });
 
   it('restricts the pod with the optional NetworkPolicy: DNS and the given ports out, Prometheus in', async () => {

@@ -38,6 +38,7 @@ const TOGGLES: Record<string, Values[]> = {
       token: { asFile: true },
       readinessProbe: { mode: 'reconciled' },
       commonLabels: { team: 'platform' },
+      grafanaDashboard: { enabled: true },
       networkPolicy: {
         enabled: true,
         metricsFrom: [{ podSelector: { matchLabels: { app: 'prometheus' } } }],
