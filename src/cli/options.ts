@@ -102,3 +102,18 @@ export function parsePlanHash(value: string): string {
   }
   return v;
 }
+
+/**
+ * `daemon --quota-share`: the share of the API quota periodic reconciles may spend, a fraction in
+ * (0, 1] or a percentage (`25%`). Out of range is refused rather than clamped: 0 would never reconcile.
+ */
+export function parseQuotaShare(value: string): number {
+  const text = value.trim();
+  const n = text.endsWith('%') ? Number(text.slice(0, -1)) / 100 : Number(text);
+  if (text === '' || !Number.isFinite(n) || n <= 0 || n > 1) {
+    throw new InvalidArgumentError(
+      `'${value}' is not a share: use a fraction in (0, 1] such as 0.25, or 25%.`,
+    );
+  }
+  return n;
+}

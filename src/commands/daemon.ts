@@ -7,6 +7,7 @@ import type { ListenAddress } from '../daemon/listen.js';
 import { startProbeServer } from '../daemon/server.js';
 import { createLogger } from '../log/logger.js';
 import { createMetrics, MetricsRecorder } from '../metrics/index.js';
+import { QuotaBudget } from '../toggl/budget.js';
 import { redact } from '../util/redact.js';
 import { EXIT, type Io, makeClient, processIo, stopOnSignals } from './shell.js';
 
@@ -20,7 +21,12 @@ export interface DaemonCommandOptions extends RunSettings {
   apiUrl?: string | undefined;
   /** File-change triggers (default true). */
   watch?: boolean;
+  /** Share of the API quota periodic reconciles may spend (src/toggl/budget.ts). Default 0.25. */
+  quotaShare?: number;
 }
+
+/** The budget key of the token the daemon uses; metrics and logs name the alias, never the token. */
+const TOKEN_ALIAS = 'default';
 
 /**
  * `daemon [PATH...]` (docs/daemon-and-metrics.md): runs until SIGTERM or SIGINT, then stops gracefully
@@ -36,11 +42,21 @@ export async function runDaemon(opts: DaemonCommandOptions, io: Io = processIo):
   });
   const settings: RunSettings = { dryRun: opts.dryRun, allowMassDelete: opts.allowMassDelete };
 
+  const budget = new QuotaBudget(opts.quotaShare === undefined ? {} : { share: opts.quotaShare });
   const { api } = await makeClient(io, {
     apiUrl: opts.apiUrl,
     quotaMode: 'wait',
     hooks: {
-      onResponse: (info) => recorder.apiResponse(info),
+      onResponse: (info) => {
+        recorder.apiResponse(info);
+        const now = Date.now();
+        budget.observe(
+          TOKEN_ALIAS,
+          { status: info.status, remaining: info.quotaRemaining, resetsIn: info.quotaResetsIn },
+          now,
+        );
+        recorder.quotaBudget(budget.view(TOKEN_ALIAS, now));
+      },
       onRetry: (info) => logger.warn({ ...info }, 'retrying an API request'),
       // A stop cancels the client's waits (spacing, backoff, a quota reset that may be an hour
       // away); the request on the wire finishes.
@@ -67,6 +83,8 @@ export async function runDaemon(opts: DaemonCommandOptions, io: Io = processIo):
         preflight: limitsPreflight({ api, desired, logger: log, cache: precheckCache }),
       }),
     watch: opts.watch ?? true,
+    // One GET per declared workspace is what a periodic reconcile costs when nothing changed.
+    pace: (desired, dueAt) => budget.nextPeriodic(TOKEN_ALIAS, Math.max(1, desired.workspaces.length), dueAt),
   });
 
   const server = await startProbeServer({

@@ -21,9 +21,24 @@ export async function runStatus(opts: StatusOptions, io: Io = processIo): Promis
     printConfigIssues(io, issues, 'nothing was read'),
   );
   if (!desired) return EXIT.failed;
-  const { api, config } = await makeClient(io, { apiUrl: opts.apiUrl, quotaMode: 'fail' });
+  const { QuotaBudget } = await import('../toggl/budget.js');
+  const budget = new QuotaBudget();
+  const { api, config } = await makeClient(io, {
+    apiUrl: opts.apiUrl,
+    quotaMode: 'fail',
+    hooks: {
+      // The quota headers of its own answers: printed with what a daemon's share of them would be.
+      onResponse: (info) =>
+        budget.observe(
+          'default',
+          { status: info.status, remaining: info.quotaRemaining, resetsIn: info.quotaResetsIn },
+          Date.now(),
+        ),
+    },
+  });
   const lists: Array<readonly Subscription[]> = [];
   const report = await collectStatus(desired, api, (live) => lists.push(live));
+  report.quota = budget.view('default', Date.now());
   const secrets = runSecrets({ tokens: [config.token], desired, live: lists });
   io.stdout.write(
     opts.output === 'json' ? renderStatusJson(report, secrets) : renderStatusText(report, secrets),

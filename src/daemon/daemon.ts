@@ -59,6 +59,12 @@ export interface DaemonOptions extends RunSettings {
   random?: () => number;
   /** First retry delay after a transient API failure (doubles up to the interval, at most 5 min). Default 10 s. */
   retryBaseMs?: number;
+  /**
+   * Quota pacing (src/toggl/budget.ts): when a periodic reconcile of `desired`, due at `dueAt`, may run.
+   * Asked when scheduling and again when the timer fires (answers in between may have moved it). File
+   * changes and retries do not ask. Without it the interval alone decides.
+   */
+  pace?: (desired: DesiredState, dueAt: number) => { at: number; reason?: string | undefined };
 }
 
 export interface CycleReport {
@@ -232,8 +238,32 @@ export class Daemon {
     return Math.max(1, Math.round(ms * (1 + j * (2 * this.random() - 1))));
   }
 
+  /** The time a periodic reconcile due at `dueAt` may run, by the quota budget (or `dueAt`). */
+  private paced(dueAt: number, log: DaemonLogger): number {
+    if (!this.opts.pace || !this.lastGood) return dueAt;
+    const decision = this.opts.pace(this.lastGood, dueAt);
+    if (decision.at > dueAt) {
+      log.info(
+        { delay_ms: decision.at - dueAt, reason: decision.reason },
+        'periodic reconcile delayed to stay within the API quota budget',
+      );
+    }
+    return Math.max(dueAt, decision.at);
+  }
+
   private async cycle(reason: TriggerReason): Promise<void> {
     if (this.stopping) return;
+    if (reason === 'interval' && this.opts.pace && this.lastGood) {
+      // Answers since it was scheduled (a file change's reconcile, CI on the same token) may have used
+      // the budget: ask again, and wait further if needed.
+      const now = this.clock.now();
+      const at = this.paced(now, this.opts.logger);
+      if (at > now) {
+        this.opts.metrics.nextReconcileAt(at);
+        this.schedule(at - now, 'interval');
+        return;
+      }
+    }
     this.clearTimer();
     const id = randomBytes(4).toString('hex');
     const log = this.opts.logger.child({ reconcile_id: id });
@@ -310,6 +340,11 @@ export class Daemon {
       const base = this.opts.retryBaseMs ?? 10_000;
       const wait = transient ? retryWait(base, this.transientFailures, interval) : interval;
       report.nextInMs = this.jittered(wait);
+      if (!transient) {
+        const now = this.clock.now();
+        report.nextInMs = this.paced(now + report.nextInMs, log) - now;
+      }
+      metrics.nextReconcileAt(this.clock.now() + report.nextInMs);
       this.schedule(report.nextInMs, transient ? 'retry' : 'interval');
     }
     log.info(

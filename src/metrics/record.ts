@@ -33,6 +33,18 @@ export class MetricsRecorder {
     if (!valid) this.metrics.errors.inc({ stage: 'config' });
   }
 
+  /** The quota budget of one token after an answer or a scheduling decision (src/toggl/budget.ts). */
+  quotaBudget(view: { alias: string; remaining?: number | undefined; budget?: number | undefined }): void {
+    if (view.remaining !== undefined)
+      this.metrics.tokenQuotaRemaining.set({ token: view.alias }, view.remaining);
+    if (view.budget !== undefined) this.metrics.quotaBudget.set({ token: view.alias }, view.budget);
+  }
+
+  /** When the next periodic reconcile is planned (ms since epoch). */
+  nextReconcileAt(atMs: number): void {
+    this.metrics.nextReconcile.set(Math.floor(atMs / 1000));
+  }
+
   error(stage: ErrorStage, count = 1): void {
     if (count > 0) this.metrics.errors.inc({ stage }, count);
   }

@@ -22,6 +22,9 @@ export interface DaemonMetrics {
   apiRequests: Counter<'method' | 'status'>;
   configValid: Gauge;
   quotaRemaining: Gauge<'workspace_id'>;
+  tokenQuotaRemaining: Gauge<'token'>;
+  quotaBudget: Gauge<'token'>;
+  nextReconcile: Gauge;
   subscriptionInfo: Gauge<(typeof SUBSCRIPTION_INFO_LABELS)[number]>;
 }
 
@@ -97,6 +100,23 @@ export function createMetrics(opts: CreateMetricsOptions = {}): DaemonMetrics {
       name: 'toggl_webhooks_api_quota_remaining',
       help: 'Requests left in the current API quota window (X-Toggl-Quota-Remaining), by the workspace of the last request that reported it.',
       labelNames: ['workspace_id'],
+      registers,
+    }),
+    tokenQuotaRemaining: new Gauge({
+      name: 'toggl_webhooks_token_quota_remaining',
+      help: 'Requests left in the API quota window by the last answer to a request made with this token (label: the token alias, never the token).',
+      labelNames: ['token'],
+      registers,
+    }),
+    quotaBudget: new Gauge({
+      name: 'toggl_webhooks_quota_budget_requests',
+      help: "Requests the daemon's periodic reconciles may still spend with this token in the current quota window (its share of the quota, docs/daemon-and-metrics.md).",
+      labelNames: ['token'],
+      registers,
+    }),
+    nextReconcile: new Gauge({
+      name: 'toggl_webhooks_next_reconcile_timestamp_seconds',
+      help: 'Unix time of the next planned periodic reconcile (later than the interval when the quota budget delays it).',
       registers,
     }),
     subscriptionInfo: new Gauge({

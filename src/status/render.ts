@@ -1,4 +1,5 @@
 import type { SecretSet } from '../sensitive/secret-set.js';
+import { DEFAULT_BUDGET } from '../toggl/budget.js';
 import { quote } from '../util/text.js';
 import { escapeInvisible } from '../util/unicode.js';
 import {
@@ -65,6 +66,8 @@ export function renderStatusText(report: StatusReport, secrets: SecretSet): stri
     (sum.errors > 0 ? `, ${sum.errors} workspace${sum.errors === 1 ? '' : 's'} unreadable.` : '.');
   if (sum.pending > 0) last += ' Run `toggl-webhooks-sync sync --dry-run` to see the changes.';
   lines.push(last);
+  const quota = quotaLine(report);
+  if (quota) lines.push(quota);
   return `${lines.join('\n')}\n`;
 }
 
@@ -102,6 +105,28 @@ function describe(s: SubscriptionStatus): string {
   return parts.join(', ');
 }
 
+/** What the quota headers said, and what a daemon (default share) could spend of it; none without headers. */
+function quotaLine(report: StatusReport): string | undefined {
+  const q = report.quota;
+  if (q?.remaining === undefined) return undefined;
+  const resets =
+    q.resetsInSeconds === undefined ? '' : `, the window resets in ${formatSeconds(q.resetsInSeconds)}`;
+  const perWindow = q.limit === undefined ? undefined : Math.floor(DEFAULT_BUDGET.share * q.limit);
+  const budget =
+    perWindow === undefined
+      ? ''
+      : `; a daemon on this token spends at most ${perWindow} per window on periodic reconciles (--quota-share ${DEFAULT_BUDGET.share})`;
+  return `API quota (token ${q.alias}): ${q.remaining} requests left${resets}${budget}.`;
+}
+
+function formatSeconds(s: number): string {
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  return m < 60
+    ? `${m}m${s % 60 ? ` ${s % 60}s` : ''}`
+    : `${Math.floor(m / 60)}h${m % 60 ? ` ${m % 60}m` : ''}`;
+}
+
 export function renderStatusJson(report: StatusReport, secrets: SecretSet): string {
   return `${escapeInvisible(
     JSON.stringify(
@@ -129,6 +154,15 @@ export function renderStatusJson(report: StatusReport, secrets: SecretSet): stri
             })),
         })),
         summary: summarize(report),
+        ...(report.quota?.remaining !== undefined
+          ? {
+              quota: {
+                token: report.quota.alias,
+                remaining: report.quota.remaining,
+                resets_in_seconds: report.quota.resetsInSeconds ?? null,
+              },
+            }
+          : {}),
       },
       null,
       2,

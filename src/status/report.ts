@@ -3,6 +3,7 @@ import type { DesiredState, DesiredWorkspace } from '../config/types.js';
 import { TwsError } from '../errors.js';
 import { differences, planWorkspace } from '../plan/plan.js';
 import type { Change } from '../plan/types.js';
+import type { BudgetView } from '../toggl/budget.js';
 import type { Subscription, TogglApi } from '../toggl/types.js';
 import { compareText } from '../util/text.js';
 
@@ -48,6 +49,8 @@ export interface WorkspaceStatus {
 
 export interface StatusReport {
   workspaces: WorkspaceStatus[];
+  /** The API quota as this run's answers reported it, and a daemon's share of it (src/toggl/budget.ts). */
+  quota?: BudgetView | undefined;
 }
 
 export interface StatusSummary {

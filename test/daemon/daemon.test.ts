@@ -11,6 +11,7 @@ import {
 } from '../../src/daemon/daemon.js';
 import { ConfigError, ServerError } from '../../src/errors.js';
 import { createMetrics, MetricsRecorder } from '../../src/metrics/index.js';
+import { QuotaBudget } from '../../src/toggl/budget.js';
 import { desiredState } from '../helpers/desired.js';
 import { FakeApi } from '../helpers/fake-api.js';
 import { FakeClock, memoryLogger, waitFor } from './helpers.js';
@@ -389,5 +390,46 @@ describe('Daemon loop', () => {
     expect(h.reports.map((r) => r.reason)).toEqual(['start', 'change']);
     await h.daemon.stop();
     expect(closed).toBe(true);
+  });
+});
+
+describe('Daemon quota pacing', () => {
+  it('delays periodic reconciles while the quota is low, lets a file change go first, re-asks when the timer fires', async () => {
+    const budget = new QuotaBudget({ share: 0.25 });
+    const h = harness({
+      pace: (desired, dueAt) => budget.nextPeriodic('default', desired.workspaces.length, dueAt),
+    });
+    const t0 = h.clock.now();
+    // A full window seen earlier, then CI on the same token left 2 requests, reset in 30 minutes.
+    budget.observe('default', { status: 200, remaining: 29, resetsIn: 3600 }, t0 - 2 * 3_600_000);
+    budget.observe('default', { status: 200, remaining: 2, resetsIn: 1800 }, t0);
+
+    await h.daemon.start();
+    await cycles(h, 1);
+    // Due in 10 minutes, but one request is more than a quarter of the 2 left: wait for the reset.
+    expect(h.clock.pending()).toEqual([30 * MIN]);
+    expect(await h.metric('toggl_webhooks_next_reconcile_timestamp_seconds')).toBe(
+      Math.floor((t0 + 30 * MIN) / 1000),
+    );
+    expect(h.logs.entries.some((e) => e.msg.includes('delayed to stay within the API quota budget'))).toBe(
+      true,
+    );
+
+    // A file change does not wait.
+    h.daemon.trigger('change');
+    await cycles(h, 2);
+    expect(h.reports[1]?.reason).toBe('change');
+
+    // Meanwhile CI spent more: at the reset time the budget is asked again and says later.
+    budget.observe('default', { status: 200, remaining: 1, resetsIn: 3000 }, t0);
+    h.clock.fireNext();
+    await h.daemon.idle();
+    expect(h.reports).toHaveLength(2);
+    expect(h.clock.pending()).toEqual([20 * MIN]);
+
+    h.clock.fireNext();
+    await cycles(h, 3);
+    expect(h.reports[2]?.reason).toBe('interval');
+    await h.daemon.stop();
   });
 });

@@ -91,6 +91,18 @@ describe('metrics registry', () => {
     expect(second.registry).not.toBe(registry);
   });
 
+  it('shows the quota budget by token alias and the next planned reconcile', async () => {
+    const rec = new MetricsRecorder(createMetrics({ processMetrics: false }));
+    rec.quotaBudget({ alias: 'default', remaining: 21, budget: 5 });
+    rec.quotaBudget({ alias: 'ci', remaining: undefined, budget: undefined });
+    rec.nextReconcileAt(1_700_000_123_456);
+    expect(await values(rec, 'toggl_webhooks_token_quota_remaining')).toEqual({ 'token=default': 21 });
+    expect(await values(rec, 'toggl_webhooks_quota_budget_requests')).toEqual({ 'token=default': 5 });
+    expect(await values(rec, 'toggl_webhooks_next_reconcile_timestamp_seconds')).toEqual({
+      '': 1_700_000_123,
+    });
+  });
+
   it('starts with config_valid 0 and zeroed error and result counters', async () => {
     const rec = new MetricsRecorder(createMetrics({ processMetrics: false }));
     expect(await values(rec, 'toggl_webhooks_config_valid')).toEqual({ '': 0 });

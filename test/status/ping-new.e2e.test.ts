@@ -122,8 +122,7 @@ describe('sync --ping-new (built CLI, emulator, real receiver)', () => {
     expect((await e2e.cli(['sync', '--ping-new', dir])).code).toBe(0);
     expect(e2e.emu.calls.map((c) => `${c.method} ${c.path}`)).toEqual([
       'GET /subscriptions/401',
-      'GET /event_filters',
-      'GET /limits/401',
+      // A URL change grows no limit: no pre-check request (docs/plan-rules.md).
       `PUT /subscriptions/401/${id}`,
       `POST /ping/401/${id}`,
     ]);

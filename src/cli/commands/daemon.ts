@@ -1,6 +1,13 @@
 import { Option } from 'commander';
 import { parseListen } from '../../daemon/listen.js';
-import { LOG_LEVEL_LIST, type LogLevel, parseHttpUrl, parseInterval, parseLogLevel } from '../options.js';
+import {
+  LOG_LEVEL_LIST,
+  type LogLevel,
+  parseHttpUrl,
+  parseInterval,
+  parseLogLevel,
+  parseQuotaShare,
+} from '../options.js';
 import type { RegisterCommand } from '../register.js';
 
 interface DaemonFlags {
@@ -11,6 +18,7 @@ interface DaemonFlags {
   logLevel: LogLevel;
   apiUrl?: string;
   watch: boolean;
+  quotaShare: number;
 }
 
 export const registerDaemon: RegisterCommand = (program, setExit) => {
@@ -44,6 +52,14 @@ export const registerDaemon: RegisterCommand = (program, setExit) => {
       'Toggl Webhooks API base URL (default: TOGGL_API_URL or the Toggl API)',
       parseHttpUrl,
     )
+    .addOption(
+      new Option(
+        '--quota-share <fraction>',
+        'share of the API quota periodic reconciles may spend; the rest is left to CI and other users',
+      )
+        .argParser(parseQuotaShare)
+        .default(0.25, '0.25'),
+    )
     .option('--no-watch', 'do not watch the files: reconcile only at start and every interval')
     .action(async (paths: string[], flags: DaemonFlags) => {
       const { runDaemon } = await import('../../commands/daemon.js');
@@ -57,6 +73,7 @@ export const registerDaemon: RegisterCommand = (program, setExit) => {
           logLevel: flags.logLevel,
           apiUrl: flags.apiUrl,
           watch: flags.watch,
+          quotaShare: flags.quotaShare,
         }),
       );
     });
