@@ -1,3 +1,5 @@
+import http from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RecordedCall } from '../../src/emulator/index.js';
 import { assertBuilt, type RunningCli, startCli } from '../helpers/cli.js';
@@ -206,6 +208,46 @@ describe('interruption', () => {
         `Apply interrupted: ${made} applied, 0 failed, ${4 - made} not attempted.`,
       );
     } finally {
+      await e.close();
+    }
+  });
+
+  it('a second Ctrl-C quits at once with exit code 130, without waiting for the call in flight', async () => {
+    // An API that takes the request and never answers: only the second signal can end the run early.
+    const sockets = new Set<Socket>();
+    let arrived: () => void = () => {};
+    const requestArrived = new Promise<void>((resolve) => {
+      arrived = resolve;
+    });
+    const stall = http.createServer(() => arrived());
+    stall.on('connection', (s) => sockets.add(s));
+    await new Promise<void>((resolve) => stall.listen(0, '127.0.0.1', resolve));
+    const e = await startE2E({ workspaces: [WS] });
+    try {
+      const dir = e.files({
+        'ws.yaml': yamlDoc({
+          workspace_id: WS,
+          subscriptions: [
+            { description: 'a', url_callback: 'https://hooks.example.com/a', event_filters: filters },
+          ],
+        }),
+      });
+      const port = (stall.address() as AddressInfo).port;
+      const running = startCli(['sync', dir], {
+        env: { ...e.env, TOGGL_API_URL: `http://127.0.0.1:${port}/v1` },
+      });
+      await requestArrived;
+      const started = Date.now();
+      running.child.kill('SIGINT');
+      await running.waitFor(/press Ctrl-C again to quit now/, 10_000);
+      running.child.kill('SIGINT');
+      const { code } = await running.exit;
+      expect(code).toBe(130);
+      // The request timeout (30 s by default) never came into it.
+      expect(Date.now() - started).toBeLessThan(10_000);
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise((resolve) => stall.close(resolve));
       await e.close();
     }
   });
