@@ -23,9 +23,9 @@ function folderOf(file: string): string {
   return parts.length > 1 ? parts[0]! : '.';
 }
 
-/** Every relative import of every file of src/, as folder -> folder edges with the file that makes each. */
-function folderEdges(): Map<string, Map<string, string[]>> {
-  const edges = new Map<string, Map<string, string[]>>();
+/** The files of src/ each file imports (relative specifiers; `.js` in a specifier names the `.ts` source). */
+function fileImports(): Map<string, string[]> {
+  const imports = new Map<string, string[]>();
   for (const file of sourceFiles(SRC)) {
     const text = readFileSync(file, 'utf8');
     const specifiers = [
@@ -33,10 +33,23 @@ function folderEdges(): Map<string, Map<string, string[]>> {
       ...text.matchAll(/^\s*import\s*['"]([^'"]+)['"]/gm),
       ...text.matchAll(/\bimport\(\s*['"]([^'"]+)['"]\s*\)/g),
     ].map((m) => m[1]!);
-    for (const spec of specifiers) {
-      if (!spec.startsWith('.')) continue;
+    imports.set(
+      file,
+      specifiers
+        .filter((s) => s.startsWith('.'))
+        .map((s) => resolve(dirname(file), s).replace(/\.js$/, '.ts')),
+    );
+  }
+  return imports;
+}
+
+/** Every relative import of every file of src/, as folder -> folder edges with the file that makes each. */
+function folderEdges(): Map<string, Map<string, string[]>> {
+  const edges = new Map<string, Map<string, string[]>>();
+  for (const [file, targets] of fileImports()) {
+    for (const target of targets) {
       const from = folderOf(file);
-      const to = folderOf(resolve(dirname(file), spec));
+      const to = folderOf(target);
       if (from === to || to === '.') continue;
       const targets = edges.get(from) ?? new Map<string, string[]>();
       targets.set(to, [...new Set([...(targets.get(to) ?? []), relative(SRC, file)])]);
@@ -46,7 +59,7 @@ function folderEdges(): Map<string, Map<string, string[]>> {
   return edges;
 }
 
-/** Folder cycles of any length (Tarjan's strongly connected components with more than one folder). */
+/** Cycles of any length (Tarjan's strongly connected components with more than one node). */
 function cycles(edges: Map<string, Map<string, string[]>>): string[][] {
   const index = new Map<string, number>();
   const low = new Map<string, number>();
@@ -96,6 +109,15 @@ describe('import graph of src/', () => {
         .join('; '),
     );
     expect(report).toEqual([]);
+  });
+
+  it('has no import cycle between files either', () => {
+    const fileEdges = new Map<string, Map<string, string[]>>();
+    for (const [file, targets] of fileImports()) {
+      const from = relative(SRC, file);
+      fileEdges.set(from, new Map(targets.map((t) => [relative(SRC, t), [from]])));
+    }
+    expect(cycles(fileEdges)).toEqual([]);
   });
 
   it('the core imports nothing from commands, cli, output or daemon', () => {
