@@ -1,6 +1,7 @@
+import { readFileSync, statSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Method } from 'got';
-import { ApiError, type ApiErrorContext } from '../errors.js';
+import { ApiError, type ApiErrorContext, AuthError } from '../errors.js';
 import { registerSecret } from '../util/redact.js';
 import type { ClientConfig } from './config.js';
 import {
@@ -46,6 +47,7 @@ interface RequestOptions {
  */
 export class TogglClient implements TogglApi {
   private readonly transport: Transport;
+  private readonly tokenFile: TokenFile | undefined;
 
   constructor(
     private readonly config: ClientConfig,
@@ -54,6 +56,17 @@ export class TogglClient implements TogglApi {
     this.transport = new Transport(config);
     registerSecret(config.token);
     registerSecret(basicCredentials(config.token));
+    this.tokenFile = config.tokenFile ? new TokenFile(config.tokenFile, config.token) : undefined;
+  }
+
+  /** Sends a token read anew from TOGGL_API_TOKEN_FILE from now on; true when it changed. */
+  private refreshToken(force: boolean): boolean {
+    const next = this.tokenFile?.read(force);
+    if (next === undefined) return false;
+    registerSecret(next);
+    registerSecret(basicCredentials(next));
+    this.transport.setToken(next);
+    return true;
   }
 
   async listSubscriptions(workspaceId: number): Promise<Subscription[]> {
@@ -139,10 +152,20 @@ export class TogglClient implements TogglApi {
   private async request(method: Method, path: string, opts: RequestOptions = {}): Promise<unknown> {
     const shown = opts.displayPath ?? path;
     let startedAt = performance.now();
+    // A Secret rotated since the last request: a stat per request, a read only when it changed.
+    this.refreshToken(false);
+    let reauthenticated = false;
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.attempt(method, path, opts);
       } catch (error) {
+        // Refused credentials: the file may hold a new token already (same size and time as the old).
+        // One more attempt with it; a 401/403 changes nothing on the server, so this is safe to repeat.
+        if (error instanceof AuthError && !reauthenticated && this.refreshToken(true)) {
+          reauthenticated = true;
+          attempt--;
+          continue;
+        }
         const step = nextDelay({
           attempt,
           error,
@@ -246,4 +269,44 @@ export class TogglClient implements TogglApi {
 
 function codeOf(err: unknown): string {
   return (err as { code?: string }).code ?? 'E_UNKNOWN';
+}
+
+/**
+ * TOGGL_API_TOKEN_FILE, watched cheaply: `read` stats the file and reads it only when its size,
+ * modification time or inode changed (or when forced, after a 401/403). It returns the new token
+ * when it differs from the one in use; a file that is briefly missing, empty or not one word (a
+ * rotation half done) keeps the current token.
+ */
+class TokenFile {
+  private stamp: string;
+  constructor(
+    private readonly path: string,
+    private current: string,
+  ) {
+    this.stamp = stampOf(path);
+  }
+
+  read(force: boolean): string | undefined {
+    const stamp = stampOf(this.path);
+    if (!force && stamp === this.stamp) return undefined;
+    this.stamp = stamp;
+    let token: string;
+    try {
+      token = readFileSync(this.path, 'utf8').trim();
+    } catch {
+      return undefined;
+    }
+    if (!token || /\s/.test(token) || token === this.current) return undefined;
+    this.current = token;
+    return token;
+  }
+}
+
+function stampOf(path: string): string {
+  try {
+    const s = statSync(path);
+    return `${s.size}:${Math.trunc(s.mtimeMs)}:${s.ino}`;
+  } catch {
+    return 'missing';
+  }
 }

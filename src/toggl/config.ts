@@ -10,6 +10,11 @@ export const DEFAULT_API_URL = 'https://api.track.toggl.com/webhooks/api/v1';
 
 export interface ClientConfig {
   token: string;
+  /**
+   * TOGGL_API_TOKEN_FILE when the token came from it: the client reads it again when it changes
+   * (a Kubernetes Secret rotation) and after a 401/403, so a rotated token needs no restart.
+   */
+  tokenFile?: string | undefined;
   /** Base URL of the Webhooks API v1, without a trailing slash. */
   apiUrl: string;
   /** Minimum time between two request starts; the docs' safe rate is 1 request/second. 0 disables. */
@@ -71,6 +76,9 @@ export function clientConfigFromEnv(
     maxQuotaWaitMs: 3_600_000,
     userAgent: USER_AGENT,
   };
+  if (overrides.token === undefined && !env['TOGGL_API_TOKEN']?.trim()) {
+    config.tokenFile = env['TOGGL_API_TOKEN_FILE']?.trim() || undefined;
+  }
   const merged = { ...config, ...stripUndefined(overrides), token, apiUrl: config.apiUrl };
   return { ...merged, proxy: overrides.proxy ?? proxyFor(merged.apiUrl, env) };
 }

@@ -46,7 +46,7 @@ export interface NoAnswer {
  */
 export class Transport {
   private readonly spacer: Spacer;
-  private readonly authorization: string;
+  private authorization: string;
   /** Proxy agents when HTTPS_PROXY & co. apply to the API URL; undefined = direct connections. */
   private readonly agent: Agents | undefined;
 
@@ -54,6 +54,11 @@ export class Transport {
     this.spacer = new Spacer(settings.requestSpacingMs);
     this.authorization = `Basic ${basicCredentials(settings.token)}`;
     this.agent = settings.proxy ? proxyAgents(settings.proxy) : undefined;
+  }
+
+  /** A rotated token: the next request sends it. */
+  setToken(token: string): void {
+    this.authorization = `Basic ${basicCredentials(token)}`;
   }
 
   /**

@@ -239,3 +239,49 @@ describe('retry policy', () => {
     ]);
   });
 });
+
+describe('TOGGL_API_TOKEN_FILE rotation', () => {
+  const basic = (t: string) => `Basic ${Buffer.from(`${t}:api_token`).toString('base64')}`;
+
+  it('after a 403, reads the file again and retries once with the new token (same size and mtime)', async () => {
+    const { mkdtempSync, writeFileSync, statSync, utimesSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const file = join(mkdtempSync(join(tmpdir(), 'tws-token-')), 'token');
+    writeFileSync(file, 'old-token-1111');
+    const config = clientConfigFromEnv({
+      TOGGL_API_TOKEN_FILE: file,
+      TOGGL_API_URL: BASE,
+      TOGGL_REQUEST_SPACING_MS: '0',
+    });
+    expect(config.tokenFile).toBe(file);
+    const api = new TogglClient(config);
+    // Rotated in place, same length, modification time put back: only the 403 can reveal it.
+    const before = statSync(file);
+    writeFileSync(file, 'new-token-2222');
+    utimesSync(file, before.atimeMs / 1000, before.mtimeMs / 1000);
+    const scope = nock(BASE)
+      .get('/subscriptions/1')
+      .matchHeader('authorization', basic('old-token-1111'))
+      .reply(403, '"Incorrect username and/or password"')
+      .get('/subscriptions/1')
+      .matchHeader('authorization', basic('new-token-2222'))
+      .reply(200, [sub]);
+    expect(await api.listSubscriptions(1)).toHaveLength(1);
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it('a 403 with an unchanged file is final: no retry loop', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const file = join(mkdtempSync(join(tmpdir(), 'tws-token-')), 'token');
+    writeFileSync(file, 'same-token-3333');
+    const api = new TogglClient(
+      clientConfigFromEnv({ TOGGL_API_TOKEN_FILE: file, TOGGL_API_URL: BASE, TOGGL_REQUEST_SPACING_MS: '0' }),
+    );
+    const scope = nock(BASE).get('/subscriptions/1').once().reply(403, '"no"');
+    await expect(api.listSubscriptions(1)).rejects.toMatchObject({ code: 'E_API_AUTH' });
+    expect(scope.isDone()).toBe(true);
+  });
+});
