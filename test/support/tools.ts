@@ -20,7 +20,7 @@ import { describe, it } from 'vitest';
  * 3. `PATH` (for Helm, only when `helm version` reports the wanted major version).
  */
 
-export type ToolName = 'promtool' | 'prometheus' | 'helm3' | 'helm4';
+export type ToolName = 'promtool' | 'prometheus' | 'helm3' | 'helm4' | 'openssl';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** Where scripts/install-test-tools.mjs puts the binaries it unpacks (git-ignored). */
@@ -49,6 +49,7 @@ const helmMajor = (major: number) => (path: string) => {
 const SPECS: Record<ToolName, ToolSpec> = {
   promtool: { command: 'promtool', install: 'apt-get install -y prometheus' },
   prometheus: { command: 'prometheus', install: 'apt-get install -y prometheus' },
+  openssl: { command: 'openssl', install: 'apt-get install -y openssl' },
   helm3: {
     command: 'helm',
     installed: 'helm3/helm',

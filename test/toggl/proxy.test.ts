@@ -1,9 +1,16 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import tls from 'node:tls';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { proxyFor } from '../../src/toggl/proxy.js';
 import { assertBuilt } from '../helpers/cli.js';
 import { type E2E, startE2E } from '../helpers/e2e.js';
+import { tool } from '../support/tools.js';
+
+const openssl = tool('openssl');
 
 const API = 'https://api.track.toggl.com/webhooks/api/v1';
 
@@ -60,6 +67,21 @@ describe('proxyFor: which proxy the environment names for the API URL', () => {
   });
 });
 
+/** One subscription file for workspace 1. */
+function filesOf(e: E2E): string {
+  return e.files({
+    'a.yaml': [
+      'workspace_id: 1',
+      'subscriptions:',
+      '  - description: "Slack: projects"',
+      '    url_callback: https://hooks.example.com/a',
+      '    event_filters:',
+      '      - { entity: project, action: created }',
+      '',
+    ].join('\n'),
+  });
+}
+
 /** A forward proxy that only speaks CONNECT (as corporate proxies for https do), on loopback. */
 async function startConnectProxy(credentials?: string) {
   const seen: { target: string; authorization: string | undefined }[] = [];
@@ -106,18 +128,7 @@ describe('the built CLI behind a real CONNECT proxy on loopback', () => {
     e2e = undefined;
   });
 
-  const files = (e: E2E) =>
-    e.files({
-      'a.yaml': [
-        'workspace_id: 1',
-        'subscriptions:',
-        '  - description: "Slack: projects"',
-        '    url_callback: https://hooks.example.com/a',
-        '    event_filters:',
-        '      - { entity: project, action: created }',
-        '',
-      ].join('\n'),
-    });
+  const files = filesOf;
 
   it('sends every API request through the proxy named by HTTP_PROXY / http_proxy, with its credentials', async () => {
     e2e = await startE2E({ workspaces: [1] });
@@ -162,5 +173,72 @@ describe('the built CLI behind a real CONNECT proxy on loopback', () => {
     expect(refused.code).not.toBe(0);
     expect(proxy.seen.length).toBeGreaterThan(0);
     expect(`${refused.stdout}${refused.stderr}`).not.toContain(password);
+  });
+});
+
+openssl.describe('an https API behind the proxy, with a private CA (NODE_EXTRA_CA_CERTS)', () => {
+  let e2e: E2E | undefined;
+  let proxy: Awaited<ReturnType<typeof startConnectProxy>> | undefined;
+  let terminator: tls.Server | undefined;
+  const dir = mkdtempSync(join(tmpdir(), 'tws-proxy-tls-'));
+  afterEach(async () => {
+    await proxy?.close();
+    await new Promise<void>((r) => (terminator ? terminator.close(() => r()) : r()));
+    await e2e?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('tunnels TLS through CONNECT, trusting the CA only when NODE_EXTRA_CA_CERTS names it', async () => {
+    // A certificate for 127.0.0.1 that no public root signed, as a TLS-inspecting proxy's would be.
+    const made = await openssl.run([
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=toggl-test',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+    ]);
+    expect(made.code, made.stderr).toBe(0);
+    e2e = await startE2E({ workspaces: [1] });
+    const emulatorPort = Number(new URL(e2e.emu.url).port);
+    // TLS in front of the emulator: the CLI talks https to it, through the proxy.
+    terminator = tls.createServer(
+      { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) },
+      (socket) => {
+        const upstream = net.connect(emulatorPort, '127.0.0.1');
+        socket.pipe(upstream).pipe(socket);
+        upstream.on('error', () => socket.destroy());
+        socket.on('error', () => upstream.destroy());
+      },
+    );
+    await new Promise<void>((r) => terminator!.listen(0, '127.0.0.1', r));
+    const apiUrl = new URL(e2e.emu.url);
+    apiUrl.protocol = 'https:';
+    apiUrl.port = String((terminator.address() as AddressInfo).port);
+    proxy = await startConnectProxy();
+    const env = { TOGGL_API_URL: apiUrl.href, HTTPS_PROXY: proxy.url, TOGGL_RETRIES: '0' };
+
+    const untrusted = await e2e.cli(['plan', filesOf(e2e)], env);
+    expect(untrusted.code).not.toBe(0);
+    expect(untrusted.stderr).toMatch(/SELF_SIGNED_CERT|self-signed certificate/);
+    expect(proxy.seen.length).toBeGreaterThan(0);
+
+    proxy.seen.length = 0;
+    const trusted = await e2e.cli(['plan', filesOf(e2e)], {
+      ...env,
+      NODE_EXTRA_CA_CERTS: join(dir, 'cert.pem'),
+    });
+    expect(trusted.code, trusted.stderr).toBe(0);
+    expect(trusted.stdout).toContain('Slack: projects');
+    expect(proxy.seen.map((s) => s.target)).toContain(`127.0.0.1:${apiUrl.port}`);
   });
 });
