@@ -11,12 +11,12 @@
 #   runtime    dist/ (the bundle) + package.json (the module type) + schemas/, nothing else
 
 # The base image of every stage, in one place: a current Node LTS on alpine. Pinned by digest as
-# node:22-alpine@sha256:<index digest> by Renovate (renovate.json, pinDigests), which keeps the digest current
+# node:24-alpine@sha256:<index digest> by Renovate (renovate.json, pinDigests), which keeps the digest current
 # in reviewed pull requests; no digest is written here by hand. Until that first pin lands, the release
-# workflow resolves the tag's digest once and builds with NODE_IMAGE=node:22-alpine@sha256:..., so a published
+# workflow resolves the tag's digest once and builds with NODE_IMAGE=node:24-alpine@sha256:..., so a published
 # image never floats on a tag (.github/workflows/release.yml, "Pin the base image"). Another Node line:
-# --build-arg NODE_IMAGE=node:24-alpine.
-ARG NODE_IMAGE=node:22-alpine
+# --build-arg NODE_IMAGE=node:22-alpine.
+ARG NODE_IMAGE=node:24-alpine
 
 FROM ${NODE_IMAGE} AS build
 WORKDIR /src

@@ -1,5 +1,12 @@
 #!/usr/bin/env node
 import nodeModule from 'node:module';
+import { unsupportedNodeMessage } from './node-support.js';
+
+const tooOld = unsupportedNodeMessage(process.versions.node);
+if (tooOld) {
+  process.stderr.write(`${tooOld}\n`);
+  process.exit(1);
+}
 
 // Node >= 22.1 keeps the compiled bundle in a disk cache between runs (a no-op, or absent, elsewhere:
 // on Node 20 and on a read-only filesystem the program simply compiles as before). Enabled before the
