@@ -91,9 +91,10 @@ describe('.github/workflows/ci.yml', () => {
     expect(Object.keys(jobs).sort()).toEqual(['docker', 'helm', 'test']);
   });
 
-  it('tests on Node 20 and 22 with .ci/run (Prometheus installed first)', () => {
+  it('tests on Node 20, 22 and 24 with .ci/run, one line per job (Prometheus installed first)', () => {
     const test = obj(jobs.test);
-    expect(obj(obj(test.strategy).matrix).node).toEqual(['20.x', '22.x']);
+    expect(obj(obj(test.strategy).matrix).node).toEqual(['20.x', '22.x', '24.x']);
+    expect(obj(stepNamed(test, 'Test').env).TWS_OTHER_NODE_LINES).toBe('off');
     expect(obj(stepNamed(test, 'Install Prometheus')).run).toContain(
       'apt-get install -y --no-install-recommends prometheus',
     );
