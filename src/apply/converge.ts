@@ -2,6 +2,7 @@ import { planSubscription } from '../plan/plan.js';
 import type { CreateChange } from '../plan/types.js';
 import type { Subscription, TogglApi } from '../toggl/types.js';
 import { redact, registerSecret } from '../util/redact.js';
+import { descriptionKey } from '../util/unicode.js';
 import { execute, replaceLive } from './execute.js';
 import { asTwsError, failureMessage } from './failures.js';
 import type { ReconcileLogger } from './logger.js';
@@ -29,7 +30,9 @@ export async function adoptAfterLostCreate(
     const relisted = await api.listSubscriptions(ws);
     for (const s of relisted) registerSecret(s.secret);
     live.set(ws, relisted);
-    const found = relisted.find((s) => s.description === change.description);
+    // Compared as the planner compares (docs/plan-rules.md#descriptions). The list is of `ws` only:
+    // an entry claiming another workspace was refused when it was read (src/toggl/decode.ts).
+    const found = relisted.find((s) => descriptionKey(s.description) === descriptionKey(change.description));
     if (!found) {
       const error = failureMessage(original);
       logger?.error(ctx, redact(`failed: ${error}`));
