@@ -116,7 +116,13 @@ export interface StopPolicyHooks {
 }
 
 /**
- * The one stop-signal policy of every command. The first SIGINT or SIGTERM asks for a graceful stop:
+ * SIGHUP (a closed terminal, an SSH session dropped, `kill -HUP` out of habit to reload) is a stop
+ * like the others: by default it would kill the process mid-apply, between a call and its record.
+ */
+const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+/**
+ * The one stop-signal policy of every command. The first SIGINT, SIGTERM or SIGHUP asks for a graceful stop:
  * `signal` aborts, `onStop` says so in the command's words, and the command ends the way it chose
  * (the result so far, exit code per EXIT). A second one quits at once with EXIT.forced: the user
  * insists, or the supervisor has run out of patience. Install it before any slow start-up step, so a
@@ -139,14 +145,12 @@ export function stopOnSignals(hooks: StopPolicyHooks = {}): StopSignals {
     controller.abort();
     resolveStopped(sig);
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  for (const sig of STOP_SIGNALS) process.on(sig, onSignal);
   return {
     signal: controller.signal,
     stopped,
     dispose: () => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+      for (const sig of STOP_SIGNALS) process.off(sig, onSignal);
     },
   };
 }

@@ -192,6 +192,19 @@ describe('daemon (built CLI, emulator)', () => {
     expect(stopped).toBeDefined();
   });
 
+  it('treats SIGHUP like SIGTERM: the call in flight finishes, no change starts, exit 0 (it was killed before)', async () => {
+    const e = await setup();
+    const dir = writeTree({ 'a.yaml': subsYaml([A, B, C]) });
+    e.setFaults({ latencyMs: 1_500 });
+    const d = await start(['--interval', '1h', dir]);
+    await waitFor(() => e.calls.length > 0, 'the first call to be in flight');
+    const { code, signal } = await d.stop('SIGHUP');
+    daemon = undefined;
+    expect({ code, signal }).toEqual({ code: 0, signal: null });
+    expect(mutations(e)).toEqual([]);
+    expect(d.logs().find((l) => l['msg'] === 'stopped')).toBeDefined();
+  });
+
   promtool.it('passes promtool check metrics on its /metrics', async () => {
     await setup();
     const dir = writeTree({ 'a.yaml': subsYaml([A]) });
