@@ -55,10 +55,13 @@ export function childEnv(extra = {}) {
  * Runs `node ...args` and measures spawn to exit. Asynchronous so that an emulator in this process
  * keeps answering while the child runs.
  */
-export function timeNode(args, { env = childEnv(), cwd = ROOT, timeoutMs = 60_000 } = {}) {
+export function timeNode(
+  args,
+  { env = childEnv(), cwd = ROOT, timeoutMs = 60_000, node = process.execPath } = {},
+) {
   return new Promise((resolve, reject) => {
     const started = nowMs();
-    const child = spawn(process.execPath, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(node, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d) => {

@@ -5,6 +5,8 @@
 //
 //   BENCH_DAEMON_CYCLES=2000 npm run bench   fewer daemon reconciles (default 10000)
 //   BENCH_ONLY=calls,watch npm run bench      some sections only (BENCHMARKS.md is then left alone)
+//   BENCH_NODES=/opt/node22/bin/node,/opt/node24/bin/node npm run bench   a cold-start table per Node line
+//   BENCH_PREVIOUS=<commit>                   the previous build timed beside this one (default 6ae4e1d)
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +17,7 @@ import { benchImports } from '../bench/imports.mjs';
 import { ROOT } from '../bench/lib.mjs';
 import { benchMemory } from '../bench/memory.mjs';
 import { renderReport } from '../bench/report.mjs';
+import { benchScale } from '../bench/scale.mjs';
 import { benchWatch } from '../bench/watch.mjs';
 
 const cycles = Number(process.env.BENCH_DAEMON_CYCLES ?? 10_000);
@@ -39,15 +42,18 @@ const results = { command: 'npm run bench', machine };
 if (want('calls')) results.calls = await benchCalls(log);
 if (want('cold')) results.coldStart = await benchColdStart(log);
 if (want('imports')) results.imports = await benchImports(log);
+if (want('scale')) results.scale = await benchScale(log);
 if (want('watch')) results.watch = await benchWatch(log);
 if (want('memory')) {
+  // As the image runs it (NODE_OPTIONS=--max-semi-space-size=1, ENTRYPOINT node --single-threaded-gc):
+  // the figure the target is about.
   const checkpoints = [100, Math.round(cycles / 10), Math.round(cycles / 2), cycles];
-  results.memory = await benchMemory(log, { checkpoints });
-  // Informational: how much of the RSS is V8's young generation sizing rather than live data.
-  results.memoryLean = await benchMemory(log, {
-    checkpoints: [100, Math.min(2_000, cycles)],
-    nodeFlags: ['--max-semi-space-size=1'],
+  results.memory = await benchMemory(log, {
+    checkpoints,
+    nodeFlags: ['--max-semi-space-size=1', '--single-threaded-gc'],
   });
+  // Informational: V8's default young generation, fewer cycles.
+  results.memoryDefault = await benchMemory(log, { checkpoints: [100, Math.min(2_000, cycles)] });
 }
 if (want('audit')) results.audit = await benchAudit(log);
 machine.loadEnd = os.loadavg()[0];

@@ -146,7 +146,11 @@ describe('Dockerfile', () => {
   });
 
   it('has the CLI as entrypoint and the daemon on /config as default command', () => {
-    expect(JSON.parse(one(runtime, 'ENTRYPOINT'))).toEqual(['node', '/app/dist/cli.js']);
+    expect(JSON.parse(one(runtime, 'ENTRYPOINT'))).toEqual([
+      'node',
+      '--single-threaded-gc',
+      '/app/dist/cli.js',
+    ]);
     expect(JSON.parse(one(runtime, 'CMD'))).toEqual(['daemon', '/config']);
     expect(one(runtime, 'EXPOSE')).toBe('9464');
     expect(all(runtime, 'ENV')).toContain('NODE_ENV=production');
