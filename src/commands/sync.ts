@@ -49,7 +49,15 @@ export interface SyncOptions extends RunSettings {
  */
 export async function runSync(opts: SyncOptions, io: Io = processIo): Promise<number> {
   const { createLogger } = await import('../log/logger.js');
-  const logger: ReconcileLogger = createLogger({ level: opts.logLevel, json: false });
+  // On a terminal stdout and stderr interleave on one screen: an error the text report shows (a
+  // workspace or a change that failed) is not logged a second time. Piped, both streams keep it.
+  const oneScreen =
+    opts.output === 'text' && io.stdout.isTTY === true && (io.stderr as { isTTY?: boolean }).isTTY === true;
+  const logger: ReconcileLogger = createLogger({
+    level: opts.logLevel,
+    json: false,
+    skip: oneScreen ? (r) => r['level'] === 'error' && r['workspace_id'] !== undefined : undefined,
+  });
   const settings: RunSettings = { dryRun: opts.dryRun, allowMassDelete: opts.allowMassDelete };
 
   // Clients are made only once a config has loaded (config errors come before a missing token): one

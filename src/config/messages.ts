@@ -66,9 +66,10 @@ export function describeProblem(
     case 'enum': {
       const allowed = (problem.params['allowedValues'] as unknown[] | undefined) ?? [];
       const parent = displayPath(problem.path.slice(0, -1));
+      const hint = typeof problem.data === 'string' ? suggest(problem.data, allowed.map(String)) : undefined;
       return `invalid ${String(field)} ${shown(problem.data, sourceOf(problem.path))}${
         parent ? ` at ${parent}` : ''
-      }: allowed values are ${allowed.join(', ')}`;
+      }: allowed values are ${allowed.join(', ')}${hint ? ` (did you mean '${hint}'?)` : ''}`;
     }
     case 'minimum':
       if (field === 'workspace_id') return `workspace_id must be a positive integer, ${got}`;

@@ -1,4 +1,5 @@
 import {
+  CST,
   type Document,
   isAlias,
   isCollection,
@@ -8,6 +9,7 @@ import {
   isSeq,
   LineCounter,
   type Node,
+  Parser,
   parseAllDocuments,
   type YAMLError,
 } from 'yaml';
@@ -53,7 +55,9 @@ export function parseYamlFile(file: string, text: string): ParsedFile {
     merge: false,
   });
   const at = (offset: number): SourcePosition => position(file, lineCounter, offset);
-  const documents = (Array.isArray(docs) ? docs : []).map((doc) => parseDocument(doc, at));
+  const documents = (Array.isArray(docs) ? docs : []).map((doc) =>
+    parseDocument(doc, at, () => unclosedOpeners(text)),
+  );
   return { file, text, lineCounter, documents };
 }
 
@@ -62,7 +66,11 @@ export function position(file: string, lineCounter: LineCounter, offset: number)
   return { file, line, col };
 }
 
-function parseDocument(doc: Document.Parsed, at: (offset: number) => SourcePosition): ParsedDocument {
+function parseDocument(
+  doc: Document.Parsed,
+  at: (offset: number) => SourcePosition,
+  openers: () => Opener[],
+): ParsedDocument {
   const issues: ConfigIssue[] = [];
   const contents = doc.contents as Node | null;
   const tree = buildTree(contents);
@@ -78,7 +86,19 @@ function parseDocument(doc: Document.Parsed, at: (offset: number) => SourcePosit
   const syntax = [...doc.errors, ...doc.warnings].sort((a, b) => a.pos[0] - b.pos[0])[0];
   if (syntax) {
     // After the first syntax error the parser's recovery produces follow-on noise; one is enough.
-    issues.push({ ...at(syntax.pos[0]), message: yamlMessage(syntax) });
+    // An unclosed bracket or quote is reported where it OPENED: the parser only notices it where the
+    // text stops making sense (often the end of the file), far from the typo.
+    const [docStart, , docEnd] = doc.range;
+    const opener = openers().find((o) => o.offset >= docStart && o.offset <= Math.min(syntax.pos[0], docEnd));
+    if (opener) {
+      const { line, col } = at(syntax.pos[0]);
+      issues.push({
+        ...at(opener.offset),
+        message: `invalid YAML: the ${opener.char} opened here is never closed (the parser stopped at ${line}:${col}: ${yamlMessage(syntax).replace(/^invalid YAML: /, '')})`,
+      });
+    } else {
+      issues.push({ ...at(syntax.pos[0]), message: yamlMessage(syntax) });
+    }
     return result(undefined);
   }
   if (contents === null || (isScalar(contents) && contents.value === null && !contents.tag)) {
@@ -246,6 +266,46 @@ function toPlain(tree: Tree, root: Node): unknown {
     return out;
   };
   return convert(root);
+}
+
+interface Opener {
+  offset: number;
+  /** How the message names it: `'['`, `'{'`, `"..." quote`, `'...' quote`. */
+  char: string;
+}
+
+/**
+ * Flow collections and quoted scalars that the text opens but never closes, in text order, from yaml's
+ * concrete syntax tree (its lexer already knows quotes, comments and block scalars apart). Only run
+ * after a syntax error; the CST is linear in the text.
+ */
+function unclosedOpeners(text: string): Opener[] {
+  const found: Opener[] = [];
+  const check = (token: CST.Token | undefined) => {
+    if (!token) return;
+    if (token.type === 'flow-collection') {
+      const close = token.start.source === '[' ? ']' : '}';
+      if (!token.end.some((t) => t.source === close))
+        found.push({ offset: token.offset, char: `'${token.start.source}'` });
+    } else if (token.type === 'double-quoted-scalar') {
+      const src = token.source;
+      const trailing = /(\\*)"$/.exec(src)?.[1]?.length ?? -1;
+      if (src.length < 2 || trailing < 0 || trailing % 2 === 1)
+        found.push({ offset: token.offset, char: '"..." quote' });
+    } else if (token.type === 'single-quoted-scalar') {
+      if (token.source.length < 2 || !token.source.endsWith("'"))
+        found.push({ offset: token.offset, char: "'...' quote" });
+    }
+  };
+  for (const token of new Parser().parse(text)) {
+    if (token.type !== 'document') continue;
+    check(token.value);
+    CST.visit(token, (item) => {
+      check(item.key ?? undefined);
+      check(item.value);
+    });
+  }
+  return found.sort((a, b) => a.offset - b.offset);
 }
 
 function yamlMessage(error: YAMLError): string {

@@ -12,6 +12,8 @@ export interface LoggerOptions {
   json?: boolean | undefined;
   /** Where lines go; default stderr, so stdout stays clean for plans and JSON output. */
   stream?: NodeJS.WritableStream | undefined;
+  /** Records not to write (after scrubbing), e.g. errors the command's report already shows. */
+  skip?: ((record: Readonly<Record<string, unknown>>) => boolean) | undefined;
 }
 
 /** Keys whose values are never logged, at any depth. */
@@ -54,7 +56,7 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
       },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
-    lineStream(out, opts.json !== false) as pino.DestinationStream,
+    lineStream(out, opts.json !== false, opts.skip) as pino.DestinationStream,
   );
 }
 
@@ -76,7 +78,7 @@ function scrub(value: unknown, depth = 0): unknown {
  * Receives pino's JSON lines, scrubs each again as data (a regex over JSON text could break the
  * JSON), and writes it as JSON or as `level: message (key=value ...)` for people at a terminal.
  */
-function lineStream(out: NodeJS.WritableStream, json: boolean): Writable {
+function lineStream(out: NodeJS.WritableStream, json: boolean, skip: LoggerOptions['skip']): Writable {
   return new Writable({
     write(chunk: Buffer, _enc, done) {
       for (const line of chunk.toString('utf8').split('\n')) {
@@ -88,6 +90,7 @@ function lineStream(out: NodeJS.WritableStream, json: boolean): Writable {
           out.write(`${printable(redact(line))}\n`);
           continue;
         }
+        if (skip?.(record)) continue;
         out.write(`${json ? escapeInvisible(JSON.stringify(record)) : textLine(record)}\n`);
       }
       done();

@@ -263,6 +263,7 @@ export class TogglClient implements TogglApi {
     throw errorForStatus(
       { ...ctx, status: answer.status, apiMessage: apiMessageFrom(answer.text) },
       answer.headers,
+      this.config.apiUrl,
     );
   }
 }

@@ -61,6 +61,7 @@ export function retryAfterOf(err: unknown): number | undefined {
 export function errorForStatus(
   ctx: ApiErrorContext,
   headers: Record<string, string | string[] | undefined>,
+  apiUrl?: string,
 ): ApiError {
   const status = ctx.status ?? 0;
   const ra = headers['retry-after'];
@@ -68,7 +69,7 @@ export function errorForStatus(
   if (status === 400) return new ValidationError(ctx);
   if (status === 401 || status === 403) return new AuthError(ctx);
   if (status === 402) return new QuotaError(ctx, headerNumber(headers['x-toggl-quota-resets-in']));
-  if (status === 404) return new NotFoundError(ctx);
+  if (status === 404) return new NotFoundError(withBaseUrlHint(ctx, apiUrl));
   if (status === 410) return new GoneError(ctx);
   if (status === 429) return new RateLimitError(ctx, retryAfter);
   if (status >= 500) {
@@ -78,6 +79,25 @@ export function errorForStatus(
   }
   // 3xx (redirects are not followed: they could carry the Authorization header elsewhere) and other 4xx.
   return new ApiError('E_API', ctx, status < 400 ? 'redirect not followed' : undefined);
+}
+
+/**
+ * A 404 from a base URL that is not the Webhooks API's (a host alone, or the Track API's /api/v9) says
+ * nothing useful by itself ("404 page not found"): name the likely cause. The URL itself is not
+ * repeated (it may carry credentials); only whether its path is the documented one.
+ */
+function withBaseUrlHint(ctx: ApiErrorContext, apiUrl: string | undefined): ApiErrorContext {
+  if (apiUrl === undefined) return ctx;
+  let path: string;
+  try {
+    path = new URL(apiUrl).pathname.replace(/\/+$/, '');
+  } catch {
+    return ctx;
+  }
+  if (path.endsWith('/webhooks/api/v1')) return ctx;
+  const hint =
+    'hint: the API base URL (TOGGL_API_URL or --api-url) should end in /webhooks/api/v1, e.g. https://api.track.toggl.com/webhooks/api/v1';
+  return { ...ctx, apiMessage: `${ctx.apiMessage ?? 'not found'} (${hint})` };
 }
 
 /** Maps a transport failure (no HTTP answer) to NetworkError or TimeoutError, dropping got's options. */

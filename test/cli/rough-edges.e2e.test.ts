@@ -1,8 +1,9 @@
+import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { LOG_LEVELS } from '../../src/cli/options.js';
-import { assertBuilt, runCli } from '../helpers/cli.js';
+import { assertBuilt, CLI, childEnv, runCli } from '../helpers/cli.js';
 import { type E2E, startE2E } from '../helpers/e2e.js';
 import { writeTree } from '../helpers/tmp.js';
 
@@ -126,5 +127,110 @@ describe('JSON output', () => {
     expect(text.stdout).toContain('Left alone: 2 not declared and kept (prune: false).');
     const doc = JSON.parse((await e2e.cli(['plan', '-o', 'json', dir])).stdout);
     expect(doc.summary).toMatchObject({ ignored: 0, kept: 2 });
+  });
+});
+
+describe('validation messages point at the fix', () => {
+  it('suggests the enum value for a typo (did you mean)', async () => {
+    const dir = writeTree({
+      'a.yaml': `workspace_id: 1\nsubscriptions:\n${sub('x').replace('{ entity: project, action: created }', '{ entity: projects, action: create }')}`,
+    });
+    const r = await runCli(['validate', dir]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/a\.yaml:6:19: invalid entity 'projects' .* \(did you mean 'project'\?\)/);
+    expect(r.stderr).toMatch(/a\.yaml:6:37: invalid action 'create' .* \(did you mean 'created'\?\)/);
+  });
+
+  it.each([
+    [
+      'an unclosed [',
+      'workspace_id: 1\nsubscriptions: [\n  - description: "x"\n',
+      2,
+      16,
+      "the '[' opened here",
+    ],
+    [
+      'an unclosed {',
+      'workspace_id: 1\nsubscriptions:\n  - { description: x\n  - b\n',
+      3,
+      5,
+      "the '{' opened here",
+    ],
+    [
+      'an unclosed "',
+      'workspace_id: 1\nsubscriptions:\n  - description: "x\n    url_callback: h\n',
+      3,
+      18,
+      'the "..." quote opened here',
+    ],
+    [
+      "an unclosed '",
+      "workspace_id: 1\nsubscriptions:\n  - description: 'it''s\n",
+      3,
+      18,
+      "the '...' quote opened here",
+    ],
+  ])('reports %s where it opened, not at the end of the file', async (_name, text, line, col, what) => {
+    const dir = writeTree({ 'a.yaml': text });
+    const r = await runCli(['validate', dir]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      `a.yaml:${line}:${col}: invalid YAML: ${what} is never closed (the parser stopped at `,
+    );
+  });
+
+  it('still reports an ordinary syntax error where it is', async () => {
+    const dir = writeTree({ 'a.yaml': 'workspace_id: 1\nsubscriptions: ["a"]\n  bad: indent\n' });
+    const r = await runCli(['validate', dir]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).not.toContain('never closed');
+    expect(r.stderr).toMatch(/a\.yaml:3:\d+: invalid YAML/);
+  });
+});
+
+describe('API errors a first run meets', () => {
+  it('a 404 from a base URL without /webhooks/api/v1 says what the URL should be', async () => {
+    e2e = await startE2E({ workspaces: [41] });
+    const dir = e2e.files({ 'a.yaml': `workspace_id: 41\nsubscriptions:\n${sub('One')}` });
+    const root = e2e.emu.url.replace(/\/webhooks\/api\/v1$/, '');
+    const wrong = await e2e.cli(['plan', '--api-url', root, dir]);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stdout).toContain('404');
+    expect(wrong.stdout).toContain(
+      'hint: the API base URL (TOGGL_API_URL or --api-url) should end in /webhooks/api/v1',
+    );
+    const right = await e2e.cli(['plan', dir]);
+    expect(right.code).toBe(0);
+  });
+
+  it('prints each error once on a terminal (stdout and stderr on one screen), on both streams when piped', async () => {
+    e2e = await startE2E({ workspaces: [51] });
+    const dir = e2e.files({ 'a.yaml': `workspace_id: 52\nsubscriptions:\n${sub('One')}` });
+    const piped = await e2e.cli(['plan', dir]);
+    const message = 'GET /subscriptions/52: 403';
+    expect(piped.stdout).toContain(message);
+    expect(piped.stderr).toContain(message);
+    const script = ['/usr/bin/script', '/bin/script'].find((p) => existsSync(p));
+    if (!script) {
+      process.stderr.write(
+        'SKIPPED: script (util-linux) not found: the terminal half of this test did not run\n',
+      );
+      return;
+    }
+    const cmd = `${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} plan ${JSON.stringify(dir)}`;
+    // Asynchronous: the emulator answers from this process, so the test must not block its event loop.
+    const child = spawn(script, ['-qec', cmd, '/dev/null'], {
+      env: { ...childEnv(e2e.env), TERM: 'dumb' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let screen = '';
+    child.stdout.on('data', (c: Buffer) => {
+      screen += c.toString('utf8');
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    await new Promise((resolve) => child.on('close', resolve));
+    clearTimeout(timer);
+    expect(screen.split(message).length - 1, screen).toBe(1);
+    expect(screen).toContain('Plan failed (1 error above)');
   });
 });

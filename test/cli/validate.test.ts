@@ -103,7 +103,7 @@ describe('toggl-webhooks-sync validate', () => {
           line: 7,
           col: 32,
           message:
-            "invalid action 'create' at subscriptions[0].event_filters[1]: allowed values are created, updated, deleted, *",
+            "invalid action 'create' at subscriptions[0].event_filters[1]: allowed values are created, updated, deleted, * (did you mean 'created'?)",
         },
       ],
     });

@@ -14,7 +14,7 @@ const CORPUS: Array<[string, string[]]> = [
   [
     'action-invalid.yaml',
     [
-      "7:32: invalid action 'create' at subscriptions[0].event_filters[1]: allowed values are created, updated, deleted, *",
+      "7:32: invalid action 'create' at subscriptions[0].event_filters[1]: allowed values are created, updated, deleted, * (did you mean 'created'?)",
     ],
   ],
   [
@@ -74,13 +74,13 @@ const CORPUS: Array<[string, string[]]> = [
   [
     'entity-bad-characters.yaml',
     [
-      "6:19: invalid entity 'time-entry' at subscriptions[0].event_filters[0]: allowed values are client, project, project_group, project_user, tag, task, time_entry, workspace, workspace_user, *",
+      "6:19: invalid entity 'time-entry' at subscriptions[0].event_filters[0]: allowed values are client, project, project_group, project_user, tag, task, time_entry, workspace, workspace_user, * (did you mean 'time_entry'?)",
     ],
   ],
   [
     'entity-invalid.yaml',
     [
-      "6:17: invalid entity 'projects' at subscriptions[0].event_filters[0]: allowed values are client, project, project_group, project_user, tag, task, time_entry, workspace, workspace_user, *",
+      "6:17: invalid entity 'projects' at subscriptions[0].event_filters[0]: allowed values are client, project, project_group, project_user, tag, task, time_entry, workspace, workspace_user, * (did you mean 'project'?)",
     ],
   ],
   ['event-filters-empty.yaml', ['5:20: subscriptions[0].event_filters must list at least one event filter']],
@@ -108,7 +108,7 @@ const CORPUS: Array<[string, string[]]> = [
     [
       "2:8: prune must be true or false, got 'maybe'",
       '6:14: subscriptions[0].enabled must be true or false, got 1',
-      "8:19: invalid entity 'projekt' at subscriptions[0].event_filters[0]: allowed values are client, project, project_group, project_user, tag, task, time_entry, workspace, workspace_user, *",
+      "8:19: invalid entity 'projekt' at subscriptions[0].event_filters[0]: allowed values are client, project, project_group, project_user, tag, task, time_entry, workspace, workspace_user, * (did you mean 'project'?)",
       "9:32: invalid action 'removed' at subscriptions[0].event_filters[1]: allowed values are created, updated, deleted, *",
       '10:18: subscriptions[1].description must not be empty',
       '11:19: subscriptions[1].url_callback must be an http:// or https:// URL without spaces (or start with a ${NAME} reference)',
@@ -153,9 +153,16 @@ const CORPUS: Array<[string, string[]]> = [
   ['subscriptions-mapping.yaml', ['3:3: subscriptions must be a list, got a mapping']],
   [
     'syntax-unclosed-flow.yaml',
-    ['6:1: invalid YAML: flow sequence in block collection must be sufficiently indented and end with a ]'],
+    [
+      "5:20: invalid YAML: the '[' opened here is never closed (the parser stopped at 6:1: flow sequence in block collection must be sufficiently indented and end with a ])",
+    ],
   ],
-  ['syntax-unclosed-quote.yaml', ['5:1: invalid YAML: missing closing "quote']],
+  [
+    'syntax-unclosed-quote.yaml',
+    [
+      '3:18: invalid YAML: the "..." quote opened here is never closed (the parser stopped at 5:1: missing closing "quote)',
+    ],
+  ],
   ['tab-indentation.yaml', ['3:1: invalid YAML: tabs are not allowed as indentation']],
   [
     'tag-binary.yaml',

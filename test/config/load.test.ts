@@ -284,7 +284,7 @@ describe('loadDesiredState: all problems of all files at once', () => {
     const b = join(dir, 'b.yaml');
     const d = join(dir, 'c/d.yaml');
     expect(lines).toEqual([
-      `${a}:8:1: invalid YAML: flow sequence in block collection must be sufficiently indented and end with a ]`,
+      `${a}:7:15: invalid YAML: the '[' opened here is never closed (the parser stopped at 8:1: flow sequence in block collection must be sufficiently indented and end with a ])`,
       `${b}:3:18: description 'Dup' is declared twice for workspace 1 (first at ${a}:3:18)`,
       `${b}:6:5: missing required keys 'url_callback' and 'event_filters' at subscriptions[1]`,
       `${b}:7:14: subscriptions[1].enabled must be true or false, got 'maybe'`,
