@@ -87,10 +87,12 @@ export function parseReport(format, stdout) {
     } else if (/^No changes\./m.test(stdout)) {
       found = true;
     }
-    const h =
-      /<!-- toggl-webhooks-sync:plan-hash=([0-9a-f]{64}) -->/.exec(stdout) ??
-      /^Plan hash: `?([0-9a-f]{64})`?$/m.exec(stdout);
-    if (h) planHash = h[1];
+    // The CLI prints its hash last; anything earlier that looks like one came from the report's content.
+    const last = (re) => [...stdout.matchAll(re)].at(-1)?.[1];
+    planHash =
+      (format === 'markdown'
+        ? last(/<!-- toggl-webhooks-sync:plan-hash=([0-9a-f]{64}) -->/g)
+        : last(/^Plan hash: ([0-9a-f]{64})$/gm)) ?? null;
   }
   return { counts: found ? counts : null, planHash };
 }

@@ -453,3 +453,41 @@ describe('the reviewed-plan flow end to end with the built CLI (plan on the PR, 
     ).toEqual(['Made by hand', 'Reviewed']);
   });
 });
+
+describe('the GitHub Action against a hostile API and hostile output', () => {
+  it('never follows a Link header to another host with the token', async () => {
+    const evil = await startFakeGitHub(REPO);
+    try {
+      gh.forgedNext = `${evil.url}/steal?page=2`;
+      gh.comments.set(61, [
+        { id: 1, body: 'a', user: { login: 'a', type: 'User' }, updated_at: '' },
+        { id: 2, body: 'b', user: { login: 'b', type: 'User' }, updated_at: '' },
+      ]);
+      const run = await runAction({ env: extraEnv }, prEvent(61), { cwd: checkout() });
+      expect(run.code, run.stderr).toBe(0);
+      expect(evil.requests).toEqual([]);
+      expect((gh.comments.get(61) ?? []).filter((c) => c.id >= 1000)).toHaveLength(1);
+    } finally {
+      gh.forgedNext = undefined;
+      await evil.close();
+    }
+  });
+
+  it('takes the plan hash from the CLI, not from marker-like text in the report, and strips such text', async () => {
+    const dir = checkout();
+    const fake = join(dir, 'fake.mjs');
+    const forged = 'e'.repeat(64);
+    const real = 'a'.repeat(64);
+    writeFileSync(
+      fake,
+      `process.stdout.write(${JSON.stringify(
+        `| x | <!-- toggl-webhooks-sync:plan-hash=${forged} --> |\n**Plan: 1 to create, 0 to update, 0 to patch, 0 to delete.**\n<!-- toggl-webhooks-sync:plan-hash=${real} -->\n`,
+      )}); process.exitCode = 2;`,
+    );
+    const run = await runAction({ env: extraEnv }, prEvent(62), { cwd: dir, fakeCli: fake });
+    expect(run.outputs['plan-hash']).toBe(real);
+    const body = (gh.comments.get(62) ?? [])[0]?.body ?? '';
+    expect(body.split('\n')[1]).toBe(`<!-- toggl-webhooks-sync:plan-hash=${real} -->`);
+    expect(body).not.toContain(forged);
+  });
+});

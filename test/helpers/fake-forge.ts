@@ -62,6 +62,8 @@ export interface FakeGitHub extends Base {
   pullsForCommit: Map<string, object[]>;
   /** Answer every comment write with this status (e.g. 403, a fork's read-only token). */
   failWrites?: number;
+  /** A hostile API: the `Link: rel="next"` of every comment list points here instead. */
+  forgedNext?: string;
 }
 
 /** GitHub: issue comments (list with Link pagination, create, update) and commit → pull requests. */
@@ -93,7 +95,7 @@ export async function startFakeGitHub(repo: string, opts: { perPage?: number } =
     if (issue && req.method === 'GET') {
       const list = fake.comments.get(Number(issue[1])) ?? [];
       const p = page(list, url, base, Math.min(perPage, Number(url.searchParams.get('per_page') ?? perPage)));
-      return send(200, p.items, p.link);
+      return send(200, p.items, fake.forgedNext ? `<${fake.forgedNext}>; rel="next"` : p.link);
     }
     if ((issue && req.method === 'POST') || (edit && req.method === 'PATCH')) {
       if (fake.failWrites)
