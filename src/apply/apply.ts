@@ -42,6 +42,9 @@ export async function applyPlan(input: ApplyInput): Promise<{ outcomes: ChangeOu
   let aborted = false;
   const pending = input.planned.filter((p) => !input.blocked.has(p.change.workspace_id));
   const indexOf = new Map(input.planned.map((p, i) => [p, i]));
+  // Renames (src/plan/plan.ts pairRenames): the new subscription is created first. The old one is
+  // deleted only if that worked; a create the workspace's limit refused is retried after the delete.
+  const renames = new Map<number, { planned: ChangeOutcome; outcome: ChangeOutcome; limited: boolean }>();
   await inLanes(
     pending,
     (p) => laneOf(p.change.workspace_id),
@@ -51,8 +54,40 @@ export async function applyPlan(input: ApplyInput): Promise<{ outcomes: ChangeOu
         aborted = true;
         return false;
       }
-      const outcome = await applyChange(api, planned.change, live, logger);
+      const change = planned.change;
+      let outcome: ChangeOutcome;
+      const rename = change.action === 'delete' ? renames.get(change.subscription_id) : undefined;
+      if (rename && rename.outcome.status !== 'applied' && !rename.limited) {
+        outcome = {
+          change,
+          status: 'failed',
+          error: `not attempted: its replacement ${JSON.stringify(rename.planned.change.description)} was not created, so this subscription is kept`,
+        };
+        logger?.warn(
+          {
+            workspace_id: change.workspace_id,
+            subscription_id: 'subscription_id' in change ? change.subscription_id : undefined,
+          },
+          outcome.error ?? '',
+        );
+      } else {
+        outcome = await applyChange(api, change, live, logger);
+      }
       outcomes[indexOf.get(planned) as number] = outcome;
+      if (change.action === 'create' && change.replaces !== undefined) {
+        const limited = outcome.status === 'failed' && isEnabledLimitError(outcome.error);
+        renames.set(change.replaces, { planned, outcome, limited });
+      }
+      if (rename?.limited && outcome.status === 'applied') {
+        // The order was forced: no room for both at once, so the old one went first; now the new one.
+        logger?.warn(
+          { workspace_id: change.workspace_id, description: rename.planned.change.description },
+          'rename: the workspace limit forced delete-then-create',
+        );
+        const again = await applyChange(api, rename.planned.change, live, logger);
+        outcomes[indexOf.get(rename.planned) as number] = again;
+        if (again.status === 'applied' && input.onApplied) await input.onApplied(again, live).catch(() => {});
+      }
       if (outcome.status === 'applied' && input.onApplied) {
         try {
           await input.onApplied(outcome, live);
@@ -103,4 +138,9 @@ export async function applyChange(
     logger?.error({ ...ctx, code: asTwsError(err).code }, redact(`failed: ${error}`));
     return { change, status: 'failed', error };
   }
+}
+
+/** The API's refusal of one more enabled subscription (docs: "already reached the limit of N enabled"). */
+function isEnabledLimitError(message: string | undefined): boolean {
+  return message !== undefined && /reached the limit of \d+ enabled/i.test(message);
 }

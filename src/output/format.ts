@@ -83,6 +83,16 @@ export function diffLines(change: Change): FieldLine[] {
     });
   }
   if (d.secret) lines.push({ field: 'secret', text: creating ? '(declared)' : '(changed)' });
+  // Renames (docs/plan-rules.md#renames): say the order, since it is not the usual deletes-first.
+  if (change.action === 'create' && change.replaces !== undefined) {
+    lines.push({
+      field: 'rename',
+      text: `replaces id ${change.replaces}: created first; the old one is deleted only once this succeeds`,
+    });
+  }
+  if (change.action === 'delete' && change.replaced_by !== undefined) {
+    lines.push({ field: 'rename', text: `replaced by ${quote(change.replaced_by)}, which is created first` });
+  }
   return lines;
 }
 

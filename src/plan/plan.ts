@@ -28,6 +28,8 @@ export function planAll(desired: DesiredState, live: ReadonlyMap<number, readonl
  * limits before using them.
  */
 enum Group {
+  /** The new half of a rename: created before the old one is deleted, so a failed create loses nothing. */
+  RenameCreate = -1,
   Delete = 0,
   Disable = 1,
   UpdateDisabling = 2,
@@ -115,6 +117,7 @@ export function planWorkspace(desired: DesiredWorkspace, live: readonly Subscrip
     });
   }
 
+  pairRenames(grouped);
   grouped.sort((a, b) => a.group - b.group || compareOrder(a.order, b.order));
   return {
     workspace_id: ws,
@@ -248,4 +251,35 @@ export function massDeleteViolation(wp: WorkspacePlan): GuardError | undefined {
     `refusing to delete ${what} live subscriptions of workspace ${wp.workspace_id} (mass-delete guard); ` +
       'check the files and the workspace_id, then re-run with --allow-mass-delete if this is intended',
   );
+}
+
+/**
+ * Renames: the plan compares by description, so a renamed subscription is a delete of the old
+ * description and a create of the new. A create and a delete with the same url_callback and the same
+ * event filters (a rename keeps its endpoint and events) are paired, one to one in plan order: the create runs first and the delete only
+ * once it succeeded (src/apply/apply.ts), so an unreachable URL or a refused create never leaves the
+ * workspace without the subscription. When the workspace's enabled-subscription limit refuses the
+ * create, apply falls back to delete-then-create and says the order was forced.
+ */
+function pairRenames(grouped: Array<{ group: number; order: string | number; change: Change }>): void {
+  const deletes = grouped.filter((g) => g.change.action === 'delete');
+  const taken = new Set<number>();
+  for (const entry of grouped) {
+    const create = entry.change;
+    if (create.action !== 'create') continue;
+    const match = deletes.find(
+      (d) =>
+        d.change.action === 'delete' &&
+        !taken.has(d.change.subscription_id) &&
+        // A rename keeps its endpoint and its events: same URL and the same filters. Anything else
+        // is two unrelated subscriptions, and the documented order (deletes first) stands.
+        d.change.live.url_callback === create.body.url_callback &&
+        sameFilters(d.change.live.event_filters, create.body.event_filters),
+    );
+    if (match?.change.action !== 'delete') continue;
+    taken.add(match.change.subscription_id);
+    create.replaces = match.change.subscription_id;
+    match.change.replaced_by = create.description;
+    entry.group = Group.RenameCreate;
+  }
 }

@@ -27,6 +27,11 @@ export interface CreateChange extends ChangeBase {
   action: 'create';
   desired: DesiredSubscription;
   body: SubscriptionInput;
+  /**
+   * A rename: the live subscription (same url_callback, undeclared description) this one replaces.
+   * The create runs first, and the old one is deleted only once it succeeded (docs/plan-rules.md).
+   */
+  replaces?: number;
 }
 export interface UpdateChange extends ChangeBase {
   action: 'update';
@@ -46,13 +51,15 @@ export interface DeleteChange extends ChangeBase {
   action: 'delete';
   subscription_id: number;
   live: Subscription;
+  /** The description of the create that replaces this subscription (a rename), when there is one. */
+  replaced_by?: string;
 }
 
 export type Change = CreateChange | UpdateChange | PatchChange | DeleteChange;
 
 export interface WorkspacePlan {
   workspace_id: number;
-  /** In execution order: deletes, disables, updates, enables and creates. */
+  /** In execution order: renaming creates, deletes, disables, updates, enables and creates. */
   changes: Change[];
   /** Declared subscriptions that already match. */
   unchanged: number;

@@ -28,7 +28,7 @@ describe('reconcile', () => {
           { description: 'keep', url_callback: 'https://a.example/1' },
           { description: 'move', url_callback: 'https://a.example/new' },
           { description: 'off', enabled: false },
-          { description: 'new', secret: 'declared-secret-1' },
+          { description: 'new', url_callback: 'https://a.example/brand-new', secret: 'declared-secret-1' },
         ],
       },
     ]);
@@ -67,7 +67,13 @@ describe('reconcile', () => {
     api.seed(WS, { description: 'a' });
     api.seed(WS, { description: 'b' });
     const desired = desiredState([
-      { workspace_id: WS, subscriptions: [{ description: 'a', enabled: false }, { description: 'c' }] },
+      {
+        workspace_id: WS,
+        subscriptions: [
+          { description: 'a', enabled: false },
+          { description: 'c', url_callback: 'https://c.example/' },
+        ],
+      },
     ]);
     const result = await reconcile({ desired, api, dryRun: true, allowMassDelete: false });
     expect(api.mutations()).toEqual([]);

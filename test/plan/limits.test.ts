@@ -51,7 +51,10 @@ describe('limitViolations: max_webhooks', () => {
   it('never blocks a plan that does not grow an already over-limit workspace (the API counts per user)', () => {
     const live = [have(1, 'A'), have(2, 'B'), have(3, 'C', { user_id: 9 })];
     // One delete and one create: three enabled before and after, over a limit of 2.
-    const wp = planWorkspace(ws([want('A'), want('B'), want('D')]), live);
+    const wp = planWorkspace(
+      ws([want('A'), want('B'), want('D', { url_callback: 'https://d.example/' })]),
+      live,
+    );
     expect(wp.changes.map((c) => c.action)).toEqual(['delete', 'create']);
     expect(limitViolations(wp, live, { max_webhooks: 2, max_events_per_webhook: 5 })).toEqual([]);
     // Disabling and updating are never refused either.

@@ -119,7 +119,7 @@ describe('planWorkspace', () => {
   it('orders deletes, disables, updates, enables and creates', () => {
     const plan = planWorkspace(
       ws([
-        want('new'),
+        want('new', { url_callback: 'https://new.example/' }),
         want('enable-me'),
         want('update-me', { url_callback: 'https://x.example/' }),
         want('disable-me', { enabled: false }),
@@ -230,5 +230,26 @@ describe('review fixes', () => {
     const wp = planWorkspace(ws([], { ignore: ['Zapier*'] }), live);
     expect(wp.changes.map((c) => c.action)).toEqual(['delete', 'delete']);
     expect(massDeleteViolation(wp)).toBeInstanceOf(GuardError);
+  });
+});
+
+describe('renames', () => {
+  it('pairs a create with a delete of the same URL and filters: the create first, each naming the other', () => {
+    const plan = planWorkspace(
+      ws([want('New name'), want('other', { url_callback: 'https://o.example/' })]),
+      [have(7, 'Old name'), have(8, 'unrelated', { url_callback: 'https://u.example/' })],
+    );
+    // Deletes run by id: the renamed one (7) before the unrelated one (8).
+    expect(plan.changes.map((c) => `${c.action}:${c.description}`)).toEqual([
+      'create:New name',
+      'delete:Old name',
+      'delete:unrelated',
+      'create:other',
+    ]);
+    const create = plan.changes.find((c) => c.description === 'New name');
+    const del = plan.changes.find((c) => c.description === 'Old name');
+    expect(create).toMatchObject({ action: 'create', replaces: 7 });
+    expect(del).toMatchObject({ action: 'delete', replaced_by: 'New name' });
+    expect(plan.changes.find((c) => c.description === 'other')).not.toHaveProperty('replaces');
   });
 });
