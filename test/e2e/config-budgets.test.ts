@@ -83,6 +83,15 @@ describe('every duration option is bounded (Node fires a timer above 2^31-1 ms a
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it.each([
+    ['--latency', '3000000000'],
+    ['--quota-window', '2592000'],
+  ])('emulator %s %s is refused', async (flag, value) => {
+    const r = await runCli(['emulator', '--port', '0', flag, value], { timeoutMs: 10_000 });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/expected an integer from \d+ to \d+/);
+  });
+
   it('TOGGL_TIMEOUT_MS above its range is refused before any request', async () => {
     const dir = writeTree({ 'ws.yaml': `workspace_id: ${WS}\nsubscriptions: []\n` });
     e.emu.resetCalls();
