@@ -8,6 +8,13 @@ export type Expect = 'json' | 'any';
 /** The body of a 2xx answer: parsed JSON, the text itself (`any`), or undefined when empty. */
 export function parseBody(text: string, expect: Expect, ctx: ApiErrorContext): unknown {
   if (!text.trim()) return undefined;
+  if (jsonDepthExceeds(text, MAX_ANSWER_DEPTH)) {
+    throw new ApiError(
+      'E_API_ANSWER',
+      ctx,
+      `unexpected answer from the API (nested deeper than ${MAX_ANSWER_DEPTH} levels; refusing to parse it)`,
+    );
+  }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -18,6 +25,30 @@ export function parseBody(text: string, expect: Expect, ctx: ApiErrorContext): u
   }
   registerAnswerSecrets(parsed);
   return parsed;
+}
+
+/**
+ * The deepest a real answer nests is 4 (list, subscription, filters, filter). Within the 4 MiB body
+ * budget, 2 million nested `[` took JSON.parse to over 400 MB; a linear scan refuses that first.
+ */
+export const MAX_ANSWER_DEPTH = 64;
+
+/** Whether `[`/`{` nest deeper than `max` outside JSON strings (a lexical scan, no allocation). */
+export function jsonDepthExceeds(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) return true;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return false;
 }
 
 /**

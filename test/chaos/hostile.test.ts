@@ -153,6 +153,8 @@ describe('a soak against an API that lies', () => {
     'slow',
     'not-json',
     'object-not-list',
+    'deep-json',
+    'many-entries',
   ] as const;
 
   function listAnswer(ws: number): HostileAnswer {
@@ -175,6 +177,14 @@ describe('a soak against an API that lies', () => {
         return { body: '<html>gateway</html>' };
       case 'object-not-list':
         return { body: { subscriptions: entries } };
+      case 'deep-json':
+        // Just under the answer budget: 1.9 million nested lists (JSON.parse is iterative in V8).
+        return { body: `${'['.repeat(1_900_000)}${']'.repeat(1_900_000)}` };
+      case 'many-entries':
+        // Well-formed but huge: 12,000 foreign-workspace entries, under 4 MiB.
+        return {
+          body: Array.from({ length: 12_000 }, (_, i) => liveEntry(UNDECLARED, 10_000_000 + i, `x${i}`)),
+        };
       default:
         return { body: entries };
     }

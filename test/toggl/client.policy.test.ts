@@ -288,6 +288,31 @@ describe('answers the client refuses to guess at', () => {
     },
   );
 
+  it('refuses an answer nested deeper than 64 levels before parsing it (2M nested lists took 400 MB)', async () => {
+    nock(BASE)
+      .get('/subscriptions/1')
+      .reply(200, `${'['.repeat(1_000_000)}${']'.repeat(1_000_000)}`);
+    const err = await client()
+      .listSubscriptions(1)
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'E_API_ANSWER' });
+    expect((err as Error).message).toContain('nested deeper than 64 levels');
+    // Brackets inside strings do not count.
+    nock(BASE)
+      .get('/subscriptions/1')
+      .reply(200, [
+        {
+          subscription_id: 7,
+          workspace_id: 1,
+          description: '['.repeat(100),
+          url_callback: 'u',
+          enabled: true,
+          event_filters: [],
+        },
+      ]);
+    expect(await client().listSubscriptions(1)).toHaveLength(1);
+  });
+
   it('reads event_filters: null (how Go encodes an empty list) as no filters', async () => {
     nock(BASE)
       .get('/subscriptions/1')
