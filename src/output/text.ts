@@ -69,6 +69,10 @@ export function renderText(result: ReconcileResult, opts: TextOptions): string {
   if (leftAlone.length > 0) out.push(paint('dim', `Left alone: ${leftAlone.join(', ')}.`));
   if (result.planHash) out.push(`Plan hash: ${result.planHash}`);
 
+  // A refused review is said in the same words whether or not the plan made now has changes.
+  if (!result.dryRun && result.outcomes.length === 0 && result.failures.some((f) => f.stage === 'plan')) {
+    out.push(paint('red', 'Apply refused: this is not the reviewed plan; nothing was changed.'));
+  }
   if (!result.dryRun && result.outcomes.length > 0) {
     const notAttempted = result.outcomes.length - s.applied - s.failed;
     const counts = `${s.applied} applied, ${s.failed} failed${notAttempted > 0 ? `, ${notAttempted} not attempted` : ''}`;
