@@ -12,5 +12,7 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // A stale dist/ would test an old program: rebuilt first when older than src/.
+    globalSetup: ['test/support/global-setup.ts'],
   },
 });

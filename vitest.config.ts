@@ -7,5 +7,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    // A stale dist/ would test an old program: rebuilt first when older than src/.
+    globalSetup: ['test/support/global-setup.ts'],
   },
 });
