@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,7 +9,7 @@ import {
   MAX_LINES,
   MAX_NODES,
 } from '../../src/config/limits.js';
-import { assertBuilt, CLI, childEnv } from '../helpers/cli.js';
+import { assertBuilt, CLI, runNode } from '../helpers/cli.js';
 import {
   type HostileAnswer,
   type HostileApi,
@@ -42,34 +41,19 @@ interface Run {
   maxRssMb: number;
 }
 
-function runMeasured(args: string[], env: Record<string, string> = {}): Promise<Run> {
+async function runMeasured(args: string[], env: Record<string, string> = {}): Promise<Run> {
   const rssFile = join(writeTree({}), 'rss');
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-r', PRELOAD, CLI, ...args], {
-      env: childEnv({ ...env, TWS_MAX_RSS_FILE: rssFile }),
-      stdio: 'pipe',
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
-      stdout += d;
-    });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => {
-      stderr += d;
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      let kb = Number.NaN;
-      try {
-        kb = Number(readFileSync(rssFile, 'utf8'));
-      } catch {
-        // No file: the process died without running its exit handlers; the assertions say so.
-      }
-      resolve({ code, stdout, stderr, maxRssMb: kb / 1024 });
-    });
+  const run = await runNode(['-r', PRELOAD, CLI, ...args], {
+    env: { ...env, TWS_MAX_RSS_FILE: rssFile },
+    timeoutMs: 60_000,
   });
+  let kb = Number.NaN;
+  try {
+    kb = Number(readFileSync(rssFile, 'utf8'));
+  } catch {
+    // No file: the process died without running its exit handlers; the assertions say so.
+  }
+  return { code: run.code, stdout: run.stdout, stderr: run.stderr, maxRssMb: kb / 1024 };
 }
 
 let peakMb = 0;

@@ -1,34 +1,13 @@
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, childEnv, runCli } from '../helpers/cli.js';
+import { assertBuilt, runCli, runNode } from '../helpers/cli.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
 beforeAll(() => assertBuilt());
 
-function runDemo(): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['scripts/demo.mjs'], {
-      cwd: root,
-      env: childEnv(),
-      stdio: 'pipe',
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
-      stdout += d;
-    });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => {
-      stderr += d;
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+function runDemo() {
+  return runNode(['scripts/demo.mjs'], { cwd: root, timeoutMs: 30_000 });
 }
 
 describe('npm run demo', () => {

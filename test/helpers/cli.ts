@@ -46,9 +46,14 @@ export function assertBuilt(): void {
  * the test lives in this process's event loop, which spawnSync would block.
  */
 export function runCli(args: string[], opts: RunCliOptions = {}): Promise<CliResult> {
+  return runNode([CLI, ...args], opts);
+}
+
+/** Runs `node ...nodeArgs` (a script, or the CLI with Node flags first) and collects its output. */
+export function runNode(nodeArgs: string[], opts: RunCliOptions = {}): Promise<CliResult> {
   const env = childEnv(opts.env);
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: opts.cwd, env, stdio: 'pipe' });
+    const child = spawn(process.execPath, nodeArgs, { cwd: opts.cwd, env, stdio: 'pipe' });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => {
