@@ -3,8 +3,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MINIMUM_NODE, unsupportedNodeMessage } from '../src/node-support.js';
-import { CLI, childEnv } from './helpers/cli.js';
-import { writeTree } from './helpers/tmp.js';
+import { CLI, childEnv } from './support/cli.js';
+import { writeTree } from './support/tmp.js';
 
 describe('supported Node.js range', () => {
   it('accepts the minimum and every newer line, refuses older ones with one line', () => {

@@ -2,10 +2,10 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
-import { assertBuilt } from '../helpers/cli.js';
-import { type FakeGitHub, startFakeGitHub } from '../helpers/fake-forge.js';
 import { dollarBrace, ghExpr, type JsonObject, ROOT, readYaml } from '../shipping/helpers.js';
 import { GITHUB_BASH, obj, runScript, stepNamed, tempDir } from '../shipping/scripts.js';
+import { assertBuilt } from '../support/cli.js';
+import { type FakeGitHub, startFakeGitHub } from '../support/fake-forge.js';
 
 // The Action's entrypoint run as the runner runs it: action.yml's "Run" step with bash, its `${{ inputs }}`
 // resolved from the inputs' defaults, a simulated runner environment (GITHUB_EVENT_PATH, GITHUB_OUTPUT,

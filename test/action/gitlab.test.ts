@@ -3,10 +3,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
-import { assertBuilt } from '../helpers/cli.js';
-import { type FakeGitLab, startFakeGitLab } from '../helpers/fake-forge.js';
 import { type JsonObject, ROOT, read } from '../shipping/helpers.js';
 import { fakeBin, obj, POSIX_SH, runScript, tempDir } from '../shipping/scripts.js';
+import { assertBuilt } from '../support/cli.js';
+import { type FakeGitLab, startFakeGitLab } from '../support/fake-forge.js';
 
 // The GitLab CI component run as a GitLab runner would: the template's spec inputs interpolated, its job
 // variables and script run with sh, `npm root --global` answering a directory where the package is this

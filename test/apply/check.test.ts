@@ -4,7 +4,7 @@ import type { WorkspaceFailure } from '../../src/apply/types.js';
 import { LimitError, PlanError } from '../../src/errors.js';
 import { planAll } from '../../src/plan/plan.js';
 import type { Subscription } from '../../src/toggl/types.js';
-import { fixtures } from '../helpers/fixtures.js';
+import { fixtures } from '../support/fixtures.js';
 
 const WS = 7;
 const f = fixtures({

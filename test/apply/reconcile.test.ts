@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { reconcile } from '../../src/apply/reconcile.js';
 import { exitCodeFor, summarize } from '../../src/apply/summary.js';
 import { LimitError, ServerError } from '../../src/errors.js';
-import { desiredState } from '../helpers/desired.js';
-import { apiFailure, FakeApi } from '../helpers/fake-api.js';
+import { desiredState } from '../support/desired.js';
+import { apiFailure, FakeApi } from '../support/fake-api.js';
 
 const WS = 111;
 const WS2 = 222;

@@ -1,6 +1,6 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt } from '../helpers/cli.js';
-import { callList, type E2E, startE2E, withoutIds } from '../helpers/e2e.js';
+import { assertBuilt } from '../support/cli.js';
+import { callList, type E2E, startE2E, withoutIds } from '../support/e2e.js';
 
 // Quota-frugal runs (docs/limits-and-budgets.md, "API quota"), counted from the emulator's request log
 // while the built CLI runs: one GET per workspace, one call per change, and a pre-check only when its

@@ -3,8 +3,8 @@ import { reconcile } from '../../src/apply/reconcile.js';
 import { NotFoundError, QuotaError } from '../../src/errors.js';
 import { renderJson } from '../../src/output/json.js';
 import { SecretSet } from '../../src/sensitive/index.js';
-import { desiredState } from '../helpers/desired.js';
-import { FakeApi } from '../helpers/fake-api.js';
+import { desiredState } from '../support/desired.js';
+import { FakeApi } from '../support/fake-api.js';
 
 const WS = 111;
 

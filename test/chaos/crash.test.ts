@@ -1,7 +1,7 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Emulator } from '../../src/emulator/index.js';
-import { assertBuilt, startCli } from '../helpers/cli.js';
-import { type E2E, startE2E, yamlDoc } from '../helpers/e2e.js';
+import { assertBuilt, startCli } from '../support/cli.js';
+import { type E2E, startE2E, yamlDoc } from '../support/e2e.js';
 
 /**
  * Crash safety: `sync` is killed with SIGKILL in the middle of an apply (the API slowed down so that

@@ -4,8 +4,8 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDesiredState } from '../../src/config/load.js';
 import { ConfigError } from '../../src/errors.js';
-import { assertBuilt, runCli } from '../helpers/cli.js';
-import { writeTree } from '../helpers/tmp.js';
+import { assertBuilt, runCli } from '../support/cli.js';
+import { writeTree } from '../support/tmp.js';
 import { chaosSeed } from './prng.js';
 
 /**

@@ -9,15 +9,15 @@ import {
   MAX_LINES,
   MAX_NODES,
 } from '../../src/config/limits.js';
-import { assertBuilt, CLI, runNode } from '../helpers/cli.js';
+import { assertBuilt, CLI, runNode } from '../support/cli.js';
 import {
   type HostileAnswer,
   type HostileApi,
   type HostileCall,
   liveEntry,
   startHostileApi,
-} from '../helpers/hostile-api.js';
-import { writeTree } from '../helpers/tmp.js';
+} from '../support/hostile-api.js';
+import { writeTree } from '../support/tmp.js';
 import { chaosSeed, type Random, random } from './prng.js';
 
 /**

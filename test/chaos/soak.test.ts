@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FaultKind, Subscription } from '../../src/emulator/index.js';
-import { assertBuilt, type CliResult } from '../helpers/cli.js';
-import { type E2E, startE2E, TOKEN, yamlDoc } from '../helpers/e2e.js';
-import { updateTree } from '../helpers/tmp.js';
+import { assertBuilt, type CliResult } from '../support/cli.js';
+import { type E2E, startE2E, TOKEN, yamlDoc } from '../support/e2e.js';
+import { updateTree } from '../support/tmp.js';
 import { chaosSeed, type Random, random } from './prng.js';
 
 /**

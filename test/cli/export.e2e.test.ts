@@ -1,10 +1,10 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, runCli } from '../helpers/cli.js';
-import { callList, type E2E, mutatingCalls, startE2E } from '../helpers/e2e.js';
-import { liveEntry, startHostileApi } from '../helpers/hostile-api.js';
-import { writeTree } from '../helpers/tmp.js';
+import { assertBuilt, runCli } from '../support/cli.js';
+import { callList, type E2E, mutatingCalls, startE2E } from '../support/e2e.js';
+import { liveEntry, startHostileApi } from '../support/hostile-api.js';
+import { writeTree } from '../support/tmp.js';
 
 // End to end: the built CLI as a subprocess against the emulator over loopback.
 

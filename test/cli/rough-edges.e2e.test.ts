@@ -3,9 +3,9 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { LOG_LEVELS } from '../../src/cli/options.js';
-import { assertBuilt, CLI, childEnv, runCli } from '../helpers/cli.js';
-import { type E2E, startE2E } from '../helpers/e2e.js';
-import { writeTree } from '../helpers/tmp.js';
+import { assertBuilt, CLI, childEnv, runCli } from '../support/cli.js';
+import { type E2E, startE2E } from '../support/e2e.js';
+import { writeTree } from '../support/tmp.js';
 
 // The CLI's rough edges a first-time user hits, each through the built CLI as a subprocess.
 

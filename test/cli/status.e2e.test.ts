@@ -1,6 +1,6 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt } from '../helpers/cli.js';
-import { callList, type E2E, startE2E } from '../helpers/e2e.js';
+import { assertBuilt } from '../support/cli.js';
+import { callList, type E2E, startE2E } from '../support/e2e.js';
 
 // End to end: the built CLI as a subprocess against the emulator over loopback.
 

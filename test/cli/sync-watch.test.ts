@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, startCli } from '../helpers/cli.js';
-import { type E2E, startE2E, yamlDoc } from '../helpers/e2e.js';
-import { updateTree } from '../helpers/tmp.js';
+import { assertBuilt, startCli } from '../support/cli.js';
+import { type E2E, startE2E, yamlDoc } from '../support/e2e.js';
+import { updateTree } from '../support/tmp.js';
 
 const WS = 1234567;
 const sub = (description: string) => ({

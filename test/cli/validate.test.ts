@@ -3,8 +3,8 @@ import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { VERSION } from '../../src/version.js';
-import { assertBuilt, runCli } from '../helpers/cli.js';
-import { writeTree } from '../helpers/tmp.js';
+import { assertBuilt, runCli } from '../support/cli.js';
+import { writeTree } from '../support/tmp.js';
 
 beforeAll(() => assertBuilt());
 

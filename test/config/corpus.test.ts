@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runValidate } from '../../src/commands/validate.js';
-import { assertBuilt, runCli } from '../helpers/cli.js';
+import { assertBuilt, runCli } from '../support/cli.js';
 
 /**
  * The corpus of invalid inputs: each `x.yaml` under test/fixtures/config/invalid/ has beside it

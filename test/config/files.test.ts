@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_PATHS, discoverInputFiles, listInputFiles } from '../../src/config/files.js';
 import { loadDesiredState } from '../../src/config/load.js';
 import { ConfigError } from '../../src/errors.js';
-import { writeTree } from '../helpers/tmp.js';
+import { writeTree } from '../support/tmp.js';
 
 const doc = (ws: number, description: string) =>
   `workspace_id: ${ws}\nsubscriptions:\n  - description: "${description}"\n` +

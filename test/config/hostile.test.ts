@@ -6,7 +6,7 @@ import { loadDesiredState } from '../../src/config/load.js';
 import { firstInvalidUtf8 } from '../../src/config/read.js';
 import { checkNesting } from '../../src/config/text.js';
 import { ConfigError } from '../../src/errors.js';
-import { writeTree } from '../helpers/tmp.js';
+import { writeTree } from '../support/tmp.js';
 
 /**
  * Hostile input: each case must end in a ConfigError with a positioned, readable message, never in

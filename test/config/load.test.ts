@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { loadDesiredState } from '../../src/config/load.js';
 import { ConfigError } from '../../src/errors.js';
 import { desiredSecrets } from '../../src/sensitive/index.js';
-import { writeTree } from '../helpers/tmp.js';
+import { writeTree } from '../support/tmp.js';
 import { serializeDesiredState, withoutSources } from './helpers.js';
 
 const SUB = (description: string, extra = '') => `

@@ -7,8 +7,8 @@ import { loadDesiredState } from '../../src/config/load.js';
 import { SCHEMA_URL } from '../../src/config/schema.js';
 import type { DesiredState, DesiredSubscription } from '../../src/config/types.js';
 import { INVISIBLE } from '../../src/util/unicode.js';
-import { literalMarks } from '../helpers/desired.js';
-import { writeTree } from '../helpers/tmp.js';
+import { literalMarks } from '../support/desired.js';
+import { writeTree } from '../support/tmp.js';
 import { serializeDesiredState, withoutSources } from './helpers.js';
 
 // The generator draws entities and actions from the schema itself, the single definition of the format.

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { loadDesiredState } from '../../src/config/load.js';
 import { tokenAlias } from '../../src/config/types.js';
 import { ConfigError } from '../../src/errors.js';
-import { writeTree } from '../helpers/tmp.js';
+import { writeTree } from '../support/tmp.js';
 
 const doc = (ws: number, tokenEnv?: string) =>
   `workspace_id: ${ws}\n${tokenEnv === undefined ? '' : `token_env: ${tokenEnv}\n`}subscriptions:\n` +

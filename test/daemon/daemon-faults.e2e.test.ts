@@ -1,7 +1,7 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
-import { assertBuilt } from '../helpers/cli.js';
-import { writeTree } from '../helpers/tmp.js';
+import { assertBuilt } from '../support/cli.js';
+import { writeTree } from '../support/tmp.js';
 import { subsYaml, TOKEN, WS } from './fixtures.js';
 import { waitFor } from './helpers.js';
 import { type LongRunning, sample, scrape, startDaemon } from './process.js';

@@ -12,8 +12,8 @@ import {
 import { ConfigError, ServerError } from '../../src/errors.js';
 import { createMetrics, MetricsRecorder } from '../../src/metrics/index.js';
 import { QuotaBudget } from '../../src/toggl/budget.js';
-import { desiredState } from '../helpers/desired.js';
-import { FakeApi } from '../helpers/fake-api.js';
+import { desiredState } from '../support/desired.js';
+import { FakeApi } from '../support/fake-api.js';
 import { FakeClock, memoryLogger, waitFor } from './helpers.js';
 
 const WS = 1234567;

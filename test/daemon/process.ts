@@ -1,5 +1,5 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import { CLI } from '../helpers/cli.js';
+import { CLI } from '../support/cli.js';
 import { waitFor } from './helpers.js';
 
 /** A long-running CLI (`daemon`, `sync --watch`) as a child process, with its output collected. */

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator } from '../../src/emulator/index.js';
-import { assertBuilt, CLI } from '../helpers/cli.js';
+import { assertBuilt, CLI } from '../support/cli.js';
 import { allFences, brokenLinks, type Fence, missingOutput, type Step, steps } from './transcripts.js';
 
 /**

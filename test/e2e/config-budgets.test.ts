@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnCli } from '../daemon/process.js';
-import { assertBuilt, runCli } from '../helpers/cli.js';
-import { type E2E, mutatingCalls, startE2E } from '../helpers/e2e.js';
-import { writeTree } from '../helpers/tmp.js';
+import { assertBuilt, runCli } from '../support/cli.js';
+import { type E2E, mutatingCalls, startE2E } from '../support/e2e.js';
+import { writeTree } from '../support/tmp.js';
 
 /**
  * Hostile and truncated input files through the built CLI: each must end in a FILE:LINE:COL

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, runCli, runNode } from '../helpers/cli.js';
+import { assertBuilt, runCli, runNode } from '../support/cli.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { assertBuilt } from '../helpers/cli.js';
-import { type E2E, mutatingCalls, startE2E, yamlDoc } from '../helpers/e2e.js';
+import { assertBuilt } from '../support/cli.js';
+import { type E2E, mutatingCalls, startE2E, yamlDoc } from '../support/e2e.js';
 
 /**
  * The description rule (docs/plan-rules.md#descriptions) through the built CLI: NFC on both sides,

@@ -1,15 +1,15 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startDaemon } from '../daemon/process.js';
-import { assertBuilt, runCli } from '../helpers/cli.js';
-import { yamlDoc } from '../helpers/e2e.js';
+import { assertBuilt, runCli } from '../support/cli.js';
+import { yamlDoc } from '../support/e2e.js';
 import {
   type HostileAnswer,
   type HostileApi,
   type HostileCall,
   liveEntry,
   startHostileApi,
-} from '../helpers/hostile-api.js';
-import { writeTree } from '../helpers/tmp.js';
+} from '../support/hostile-api.js';
+import { writeTree } from '../support/tmp.js';
 
 /**
  * A misbehaving API through the built CLI: a malformed live entry fails its workspace only (nothing

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, runCli } from '../helpers/cli.js';
-import { closedPort, yamlDoc } from '../helpers/e2e.js';
-import { writeTree } from '../helpers/tmp.js';
+import { assertBuilt, runCli } from '../support/cli.js';
+import { closedPort, yamlDoc } from '../support/e2e.js';
+import { writeTree } from '../support/tmp.js';
 
 /** Where the token may go, and how fast a one-shot run gives up on a dead endpoint (built CLI). */
 beforeAll(() => assertBuilt());

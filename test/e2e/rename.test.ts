@@ -1,8 +1,8 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, runCli } from '../helpers/cli.js';
-import { type E2E, mutatingCalls, startE2E, withoutIds, yamlDoc } from '../helpers/e2e.js';
-import { type HostileApi, liveEntry, startHostileApi } from '../helpers/hostile-api.js';
-import { writeTree } from '../helpers/tmp.js';
+import { assertBuilt, runCli } from '../support/cli.js';
+import { type E2E, mutatingCalls, startE2E, withoutIds, yamlDoc } from '../support/e2e.js';
+import { type HostileApi, liveEntry, startHostileApi } from '../support/hostile-api.js';
+import { writeTree } from '../support/tmp.js';
 
 /**
  * A rename (same url_callback, new description) is planned as delete + create but applied

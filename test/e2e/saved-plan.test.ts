@@ -1,9 +1,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { assertBuilt } from '../helpers/cli.js';
-import { type E2E, mutatingCalls, startE2E, TOKEN, withoutIds, yamlDoc } from '../helpers/e2e.js';
-import { updateTree } from '../helpers/tmp.js';
+import { assertBuilt } from '../support/cli.js';
+import { type E2E, mutatingCalls, startE2E, TOKEN, withoutIds, yamlDoc } from '../support/e2e.js';
+import { updateTree } from '../support/tmp.js';
 
 const WS = 7654321;
 const DECLARED_SECRET = 'e2e-saved-SECRET-Qx93';

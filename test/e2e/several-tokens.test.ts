@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt } from '../helpers/cli.js';
-import { type E2E, mutatingCalls, startE2E, TOKEN, yamlDoc } from '../helpers/e2e.js';
+import { assertBuilt } from '../support/cli.js';
+import { type E2E, mutatingCalls, startE2E, TOKEN, yamlDoc } from '../support/e2e.js';
 
 // Two organisations, each with its own service user and token, in one repository and one run.
 const WS_A = 1111111;

@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RecordedCall } from '../../src/emulator/index.js';
-import { assertBuilt, type RunningCli, startCli } from '../helpers/cli.js';
+import { assertBuilt, type RunningCli, startCli } from '../support/cli.js';
 import {
   callList,
   closedPort,
@@ -12,7 +12,7 @@ import {
   startEchoReceiver,
   withoutIds,
   yamlDoc,
-} from '../helpers/e2e.js';
+} from '../support/e2e.js';
 
 const WS = 1234567;
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { assertBuilt } from '../helpers/cli.js';
-import { callList, type E2E, mutatingCalls, startE2E, TOKEN, withoutIds, yamlDoc } from '../helpers/e2e.js';
+import { assertBuilt } from '../support/cli.js';
+import { callList, type E2E, mutatingCalls, startE2E, TOKEN, withoutIds, yamlDoc } from '../support/e2e.js';
 
 const WS = 1234567;
 const OTHER = 7654321;

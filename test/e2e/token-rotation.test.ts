@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../daemon/helpers.js';
 import { startDaemon } from '../daemon/process.js';
-import { assertBuilt } from '../helpers/cli.js';
-import { type E2E, startE2E, TOKEN, yamlDoc } from '../helpers/e2e.js';
-import { writeTree } from '../helpers/tmp.js';
+import { assertBuilt } from '../support/cli.js';
+import { type E2E, startE2E, TOKEN, yamlDoc } from '../support/e2e.js';
+import { writeTree } from '../support/tmp.js';
 
 /**
  * TOGGL_API_TOKEN_FILE is a Kubernetes Secret: it is rotated in place. The daemon must pick the new

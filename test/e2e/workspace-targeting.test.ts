@@ -1,8 +1,8 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, runCli } from '../helpers/cli.js';
-import { yamlDoc } from '../helpers/e2e.js';
-import { type HostileApi, type HostileCall, liveEntry, startHostileApi } from '../helpers/hostile-api.js';
-import { writeTree } from '../helpers/tmp.js';
+import { assertBuilt, runCli } from '../support/cli.js';
+import { yamlDoc } from '../support/e2e.js';
+import { type HostileApi, type HostileCall, liveEntry, startHostileApi } from '../support/hostile-api.js';
+import { writeTree } from '../support/tmp.js';
 
 /**
  * Every call targets the workspace being reconciled, whatever an answer claims: a create whose answer

@@ -6,7 +6,7 @@ import type { DesiredWorkspace } from '../../src/config/types.js';
 import { renderExport } from '../../src/export/render.js';
 import { planWorkspace } from '../../src/plan/plan.js';
 import type { Subscription } from '../../src/toggl/types.js';
-import { literalMarks } from '../helpers/desired.js';
+import { literalMarks } from '../support/desired.js';
 
 const SCHEMA = '../schemas/subscriptions.schema.json';
 

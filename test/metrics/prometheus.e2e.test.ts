@@ -8,8 +8,8 @@ import type { Emulator } from '../../src/emulator/index.js';
 import { emulator, subsYaml, WS } from '../daemon/fixtures.js';
 import { waitFor } from '../daemon/helpers.js';
 import { type LongRunning, startDaemon } from '../daemon/process.js';
-import { assertBuilt } from '../helpers/cli.js';
-import { writeTree } from '../helpers/tmp.js';
+import { assertBuilt } from '../support/cli.js';
+import { writeTree } from '../support/tmp.js';
 import { tool } from '../support/tools.js';
 
 const prometheus = tool('prometheus');

@@ -3,8 +3,8 @@ import { reconcile } from '../../src/apply/reconcile.js';
 import { renderJson, renderMarkdown, renderText } from '../../src/output/index.js';
 import { planIdentity, planKeyFromToken } from '../../src/plan/identity.js';
 import { SecretSet } from '../../src/sensitive/index.js';
-import { desiredState } from '../helpers/desired.js';
-import { FakeApi } from '../helpers/fake-api.js';
+import { desiredState } from '../support/desired.js';
+import { FakeApi } from '../support/fake-api.js';
 
 const WS = 123;
 const KEY = planKeyFromToken('render-test-token-0123456789');

@@ -5,8 +5,8 @@ import { renderConfigErrorsJson, renderConfigErrorsMarkdown } from '../../src/ou
 import { renderJson, renderMarkdown, renderText } from '../../src/output/index.js';
 import { PLACEHOLDER, SecretSet } from '../../src/sensitive/index.js';
 import { clearRegisteredSecrets } from '../../src/util/redact.js';
-import { desiredState } from '../helpers/desired.js';
-import { apiFailure, FakeApi } from '../helpers/fake-api.js';
+import { desiredState } from '../support/desired.js';
+import { apiFailure, FakeApi } from '../support/fake-api.js';
 
 const WS = 123;
 // Distinctive strings that must never appear in any output.

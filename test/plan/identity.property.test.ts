@@ -5,8 +5,8 @@ import type { DesiredState, DesiredSubscription, DesiredWorkspace } from '../../
 import { planIdentity, planKeyFromToken } from '../../src/plan/identity.js';
 import { planAll } from '../../src/plan/plan.js';
 import type { Subscription } from '../../src/toggl/types.js';
-import { literalMarks } from '../helpers/desired.js';
-import { writeTree } from '../helpers/tmp.js';
+import { literalMarks } from '../support/desired.js';
+import { writeTree } from '../support/tmp.js';
 
 /**
  * A world is the whole input of a plan: declared workspaces and the live subscriptions listed for them.

@@ -8,7 +8,7 @@ import {
 } from '../../src/plan/identity.js';
 import { planAll } from '../../src/plan/plan.js';
 import type { Subscription } from '../../src/toggl/types.js';
-import { desiredState } from '../helpers/desired.js';
+import { desiredState } from '../support/desired.js';
 
 const TOKEN = '1971800d4d82861d8f2c1651fea4d212';
 const DECLARED_SECRET = 'hunter2';

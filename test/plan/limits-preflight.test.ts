@@ -4,8 +4,8 @@ import { createPrecheckCache, limitsPreflight } from '../../src/apply/prechecks.
 import { reconcile } from '../../src/apply/reconcile.js';
 import { ConfigError, LimitError, NotFoundError } from '../../src/errors.js';
 import type { EventFilterCatalog, WorkspaceLimits } from '../../src/toggl/types.js';
-import { desiredState } from '../helpers/desired.js';
-import { FakeApi } from '../helpers/fake-api.js';
+import { desiredState } from '../support/desired.js';
+import { FakeApi } from '../support/fake-api.js';
 
 /** The in-memory API plus the read-only endpoints the pre-checks use, counting their calls. */
 class Api extends FakeApi {

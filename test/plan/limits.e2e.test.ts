@@ -1,6 +1,6 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt } from '../helpers/cli.js';
-import { callList, type E2E, mutatingCalls, startE2E } from '../helpers/e2e.js';
+import { assertBuilt } from '../support/cli.js';
+import { callList, type E2E, mutatingCalls, startE2E } from '../support/e2e.js';
 
 // End to end: `sync` (built CLI) refuses a plan over GET /limits before any mutating call.
 

@@ -4,7 +4,7 @@ import { catalogViolations } from '../../src/plan/catalog.js';
 import { enabledAfter, limitViolations } from '../../src/plan/limits.js';
 import { planWorkspace } from '../../src/plan/plan.js';
 import type { EventFilterCatalog } from '../../src/toggl/types.js';
-import { fixtures } from '../helpers/fixtures.js';
+import { fixtures } from '../support/fixtures.js';
 
 const src = { file: 'subs.yaml', line: 7, col: 5 };
 const { want, have, ws } = fixtures({ workspaceId: 1, url: 'https://hooks.example.com/a', source: src });

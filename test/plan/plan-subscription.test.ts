@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { planSubscription } from '../../src/plan/plan.js';
-import { fixtures } from '../helpers/fixtures.js';
+import { fixtures } from '../support/fixtures.js';
 
 const WS = 3;
 const f = fixtures({

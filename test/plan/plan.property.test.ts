@@ -5,7 +5,7 @@ import type { DesiredState, DesiredSubscription, DesiredWorkspace } from '../../
 import { filterKey } from '../../src/plan/filters.js';
 import { planAll } from '../../src/plan/plan.js';
 import type { Subscription } from '../../src/toggl/types.js';
-import { literalMarks } from '../helpers/desired.js';
+import { literalMarks } from '../support/desired.js';
 import { applyPlanToLive } from './simulate.js';
 
 const DESCRIPTIONS = ['Slack: projects', 'CRM sync', 'Zapier: tags', 'Zapier/ä "q"', 'audit', 'billing: te'];

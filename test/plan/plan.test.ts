@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { GuardError } from '../../src/errors.js';
 import { massDeleteViolation, planAll, planWorkspace } from '../../src/plan/plan.js';
-import { fixtures } from '../helpers/fixtures.js';
+import { fixtures } from '../support/fixtures.js';
 
 const { want, have, ws } = fixtures({
   workspaceId: 1,

@@ -3,7 +3,7 @@ import { planIdentity, planKeyFromToken } from '../../src/plan/identity.js';
 import { planAll } from '../../src/plan/plan.js';
 import { buildSavedPlan, explainDifferences, parseSavedPlan, sourcesOf } from '../../src/plan/saved.js';
 import type { Subscription } from '../../src/toggl/types.js';
-import { desiredState, type WorkspaceSpec } from '../helpers/desired.js';
+import { desiredState, type WorkspaceSpec } from '../support/desired.js';
 
 const NOW = new Date('2026-01-02T03:04:05Z');
 const DAY = 86_400_000;

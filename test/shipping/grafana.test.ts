@@ -5,8 +5,8 @@ import { createMetrics } from '../../src/metrics/registry.js';
 import { emulator, subsYaml } from '../daemon/fixtures.js';
 import { waitFor } from '../daemon/helpers.js';
 import { type LongRunning, scrape, startDaemon } from '../daemon/process.js';
-import { assertBuilt } from '../helpers/cli.js';
-import { writeTree } from '../helpers/tmp.js';
+import { assertBuilt } from '../support/cli.js';
+import { writeTree } from '../support/tmp.js';
 import { CORE_METRICS, dollarBrace, EXTRA_METRICS, promqlMetricNames, read } from './helpers.js';
 
 const DS = dollarBrace('datasource');

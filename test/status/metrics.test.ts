@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ReconcileResult } from '../../src/apply/types.js';
 import { createMetrics, MetricsRecorder } from '../../src/metrics/index.js';
 import type { Subscription } from '../../src/toggl/types.js';
-import { desiredState } from '../helpers/desired.js';
+import { desiredState } from '../support/desired.js';
 
 function live(id: number, ws: number, description: string, over: Partial<Subscription> = {}): Subscription {
   return {

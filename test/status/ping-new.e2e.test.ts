@@ -3,8 +3,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { signBody } from '../../src/emulator/index.js';
-import { assertBuilt } from '../helpers/cli.js';
-import { type E2E, startE2E } from '../helpers/e2e.js';
+import { assertBuilt } from '../support/cli.js';
+import { type E2E, startE2E } from '../support/e2e.js';
 
 // End to end: `sync --ping-new` (built CLI) against the emulator with its real callback checks, and a
 // real receiver on loopback that echoes `validation_code`, as the docs' synchronous validation asks.

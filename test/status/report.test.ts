@@ -3,7 +3,7 @@ import { PLACEHOLDER, SecretSet } from '../../src/sensitive/index.js';
 import { describedWorkspaces, subscriptionInfo } from '../../src/status/info.js';
 import { renderStatusJson, renderStatusText } from '../../src/status/render.js';
 import { isUnhealthy, summarize, workspaceStatus } from '../../src/status/report.js';
-import { fixtures } from '../helpers/fixtures.js';
+import { fixtures } from '../support/fixtures.js';
 
 const src = { file: 'subs.yaml', line: 3, col: 5 };
 const { want, have, ws } = fixtures({

@@ -1,8 +1,8 @@
 import { utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { writeTree } from '../helpers/tmp.js';
 import { staleBuildReason } from './stale-build.js';
+import { writeTree } from './tmp.js';
 
 function tree(): string {
   const root = writeTree({

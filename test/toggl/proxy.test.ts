@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import tls from 'node:tls';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { proxyFor } from '../../src/toggl/proxy.js';
-import { assertBuilt } from '../helpers/cli.js';
-import { type E2E, startE2E } from '../helpers/e2e.js';
+import { assertBuilt } from '../support/cli.js';
+import { type E2E, startE2E } from '../support/e2e.js';
 import { tool } from '../support/tools.js';
 
 const openssl = tool('openssl');
