@@ -284,6 +284,27 @@ export function renderReport(r) {
     '',
   );
 
+  if (r.tokens) {
+    const t = r.tokens;
+    const slower = Math.max(t.aloneA, t.aloneB);
+    out.push('## Several organisations (one token each)', '');
+    out.push(
+      `\`sync\` creating ${t.sizes.a} subscriptions in organisation A and ${t.sizes.b} in organisation B, each with its ` +
+        `own token (\`token_env\`), request spacing ${t.spacingMs} ms per token, built CLI against one emulator serving ` +
+        `both users; median of ${t.runs} runs, a fresh emulator each.`,
+      '',
+      table(
+        ['run', 'wall time', 'vs the slower organisation alone'],
+        [
+          ['organisation A alone', ms(t.aloneA), ratio(t.aloneA / slower)],
+          ['organisation B alone', ms(t.aloneB), ratio(t.aloneB / slower)],
+          ['both in one run', ms(t.both), ratio(t.both / slower)],
+          ['(A + B one after the other)', ms(t.aloneA + t.aloneB), ratio((t.aloneA + t.aloneB) / slower)],
+        ],
+      ),
+      '',
+    );
+  }
   out.push('## Daemon memory', '');
   out.push(
     'The real daemon (`runDaemon`: loader, client, reconcile, metrics, probe server, file watcher, JSON logs to ' +

@@ -4,7 +4,8 @@
 // BENCHMARKS.md with it. Takes about 4-5 minutes on 2 cores; no thresholds fail the run.
 //
 //   BENCH_DAEMON_CYCLES=2000 npm run bench   fewer daemon reconciles (default 10000)
-//   BENCH_ONLY=calls,watch npm run bench      some sections only (BENCHMARKS.md is then left alone)
+//   BENCH_ONLY=calls,watch npm run bench      some sections only (calls, cold, imports, scale, tokens, watch,
+//                                             memory, audit; BENCHMARKS.md is then left alone)
 //   BENCH_NODES=/opt/node22/bin/node,/opt/node24/bin/node npm run bench   a cold-start table per Node line
 //   BENCH_PREVIOUS=<commit>                   the previous build timed beside this one (default 6ae4e1d)
 import { writeFileSync } from 'node:fs';
@@ -18,6 +19,7 @@ import { ROOT } from '../bench/lib.mjs';
 import { benchMemory } from '../bench/memory.mjs';
 import { renderReport } from '../bench/report.mjs';
 import { benchScale } from '../bench/scale.mjs';
+import { benchTokens } from '../bench/tokens.mjs';
 import { benchWatch } from '../bench/watch.mjs';
 
 const cycles = Number(process.env.BENCH_DAEMON_CYCLES ?? 10_000);
@@ -43,6 +45,7 @@ if (want('calls')) results.calls = await benchCalls(log);
 if (want('cold')) results.coldStart = await benchColdStart(log);
 if (want('imports')) results.imports = await benchImports(log);
 if (want('scale')) results.scale = await benchScale(log);
+if (want('tokens')) results.tokens = await benchTokens(log);
 if (want('watch')) results.watch = await benchWatch(log);
 if (want('memory')) {
   // As the image runs it (NODE_OPTIONS=--max-semi-space-size=1, ENTRYPOINT node --single-threaded-gc):
