@@ -5,7 +5,7 @@ import type { DesiredState, DesiredSubscription, DesiredWorkspace } from '../../
 import { filterKey } from '../../src/plan/filters.js';
 import { planAll } from '../../src/plan/plan.js';
 import type { Subscription } from '../../src/toggl/types.js';
-import { literalMarks } from '../support/desired.js';
+import { desiredState, literalMarks } from '../support/desired.js';
 import { applyPlanToLive } from './simulate.js';
 
 const DESCRIPTIONS = ['Slack: projects', 'CRM sync', 'Zapier: tags', 'Zapier/ä "q"', 'audit', 'billing: te'];
@@ -200,23 +200,67 @@ describe('planner properties', () => {
     );
   });
 
-  it('orders changes: deletes, disables, updates, enables and creates', () => {
-    const rank = (c: { action: string; enabled?: boolean }) =>
-      c.action === 'delete'
-        ? 0
-        : c.action === 'patch' && c.enabled === false
-          ? 1
-          : c.action === 'update'
-            ? 2
-            : 3;
+  it('orders changes: rename creates, deletes, disables, updates, enables and creates', () => {
+    // docs/plan-rules.md#order-of-calls: the new half of a rename runs first so a failed create loses
+    // nothing; everything else frees per-workspace limits before using them.
+    const rank = (c: { action: string; enabled?: boolean; replaces?: number }) =>
+      c.action === 'create' && c.replaces !== undefined
+        ? -1
+        : c.action === 'delete'
+          ? 0
+          : c.action === 'patch' && c.enabled === false
+            ? 1
+            : c.action === 'update'
+              ? 2
+              : 3;
     fc.assert(
       fc.property(scenario, ({ desired, live }) => {
         for (const wp of planAll(desired, live).workspaces) {
           const ranks = wp.changes.map((c) => rank(c as { action: string; enabled?: boolean }));
           expect(ranks).toEqual([...ranks].sort((a, b) => a - b));
+          // Each rename create names a delete that comes later in the same plan, and only one.
+          const replaced = wp.changes.flatMap((c) =>
+            c.action === 'create' && c.replaces !== undefined ? [c.replaces] : [],
+          );
+          expect(new Set(replaced).size).toBe(replaced.length);
+          for (const id of replaced) {
+            const del = wp.changes.find((c) => c.action === 'delete' && c.subscription_id === id);
+            expect(del).toBeDefined();
+          }
         }
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('orders a rename create first (the counterexample CI found at seed 2084536074)', () => {
+    const twin = (description: string, subscription_id: number): Subscription => ({
+      description,
+      workspace_id: 33,
+      url_callback: 'https://a.example/h',
+      enabled: false,
+      secret: 'secret-one',
+      event_filters: [{ entity: 'project', action: 'created' }],
+      subscription_id,
+    });
+    const desired = desiredState([
+      {
+        workspace_id: 33,
+        prune: true,
+        ignore: ['Zapier*'],
+        subscriptions: [
+          {
+            description: 'audit',
+            url_callback: 'https://a.example/h',
+            enabled: false,
+            event_filters: [{ entity: 'project', action: 'created' }],
+          },
+        ],
+      },
+    ]);
+    const plan = planAll(desired, new Map([[33, [twin('Slack: projects', 100), twin('CRM sync', 101)]]]));
+    const changes = plan.workspaces[0]!.changes;
+    expect(changes.map((c) => c.action)).toEqual(['create', 'delete', 'delete']);
+    expect(changes[0]).toMatchObject({ action: 'create', replaces: 100 });
   });
 });
