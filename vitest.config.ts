@@ -9,5 +9,7 @@ export default defineConfig({
     pool: 'forks',
     // A stale dist/ would test an old program: rebuilt first when older than src/.
     globalSetup: ['test/support/global-setup.ts'],
+    // One fast-check seed for every run (exploring with other seeds is deliberate: CONTRIBUTING.md).
+    setupFiles: ['test/support/fast-check-seed.ts'],
   },
 });

@@ -3,6 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { expect, it } from 'vitest';
+import { compileIgnore } from '../../src/config/ignore.js';
 import { loadDesiredState } from '../../src/config/load.js';
 import { SCHEMA_URL } from '../../src/config/schema.js';
 import type { DesiredState, DesiredSubscription } from '../../src/config/types.js';
@@ -47,12 +48,20 @@ const subscription = fc.record(
   },
   { requiredKeys: ['description', 'url_callback', 'enabled', 'event_filters'] },
 );
-const workspace = fc.record({
-  workspace_id: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
-  prune: fc.boolean(),
-  ignore: fc.array(descriptionText, { maxLength: 3 }),
-  subscriptions: fc.uniqueArray(subscription, { maxLength: 4, selector: (s) => s.description }),
-});
+const workspace = fc
+  .record({
+    workspace_id: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
+    prune: fc.boolean(),
+    ignore: fc.array(descriptionText, { maxLength: 3 }),
+    subscriptions: fc.uniqueArray(subscription, { maxLength: 4, selector: (s) => s.description }),
+  })
+  // A declared description matched by an ignore pattern is refused (managed or ignored, not both:
+  // docs/configuration.md), so a valid state keeps only the patterns no declared description matches.
+  // CI met one at seed 924585108: ignore '*' with a declared '!${X}'.
+  .map((w) => ({
+    ...w,
+    ignore: w.ignore.filter((pattern) => !w.subscriptions.some((s) => compileIgnore([pattern])(s.description))),
+  }));
 const state = fc.uniqueArray(workspace, { minLength: 1, maxLength: 3, selector: (w) => w.workspace_id }).map(
   (workspaces): DesiredState => ({
     files: [],
