@@ -1,6 +1,5 @@
 import type { Change } from '../plan/types.js';
 import type { Subscription, TogglApi } from '../toggl/types.js';
-import { redact, registerSecret } from '../util/redact.js';
 import { adoptAfterLostCreate } from './converge.js';
 import { execute, removeLive, replaceLive } from './execute.js';
 import { asTwsError, failureMessage, isDescriptionInUse } from './failures.js';
@@ -93,8 +92,8 @@ export async function applyPlan(input: ApplyInput): Promise<{ outcomes: ChangeOu
           await input.onApplied(outcome, live);
         } catch (err) {
           logger?.warn(
-            { workspace_id: outcome.change.workspace_id },
-            redact(`after-apply hook failed: ${String(err)}`),
+            { workspace_id: outcome.change.workspace_id, error: String(err) },
+            'after-apply hook failed',
           );
         }
       }
@@ -122,7 +121,6 @@ export async function applyChange(
     const after = await execute(api, change);
     const outcome: ChangeOutcome = { change, status: 'applied' };
     if (after) {
-      registerSecret(after.secret);
       replaceLive(live, ws, after);
       outcome.subscription_id = after.subscription_id;
     } else if (change.action === 'delete') {
@@ -135,7 +133,7 @@ export async function applyChange(
       return adoptAfterLostCreate(api, change, err, live, logger);
     }
     const error = failureMessage(err);
-    logger?.error({ ...ctx, code: asTwsError(err).code }, redact(`failed: ${error}`));
+    logger?.error({ ...ctx, code: asTwsError(err).code, error }, 'failed');
     return { change, status: 'failed', error };
   }
 }

@@ -2,7 +2,6 @@ import type { PlanIdentity } from '../plan/identity.js';
 import { massDeleteViolation } from '../plan/plan.js';
 import type { Plan, WorkspacePlan } from '../plan/types.js';
 import type { Subscription } from '../toggl/types.js';
-import { redact } from '../util/redact.js';
 import { asTwsError } from './failures.js';
 import type { ReconcileLogger } from './logger.js';
 import type { RunSettings, WorkspaceFailure } from './types.js';
@@ -48,7 +47,8 @@ export async function check(input: CheckInput): Promise<Verdict> {
   const failures: WorkspaceFailure[] = [];
   const report = (f: WorkspaceFailure) => {
     failures.push(f);
-    logger?.error({ workspace_id: f.workspace_id, stage: f.stage }, redact(f.error.message));
+    // The program's own words (a review or limit refusal); the logger still masks long secrets in them.
+    logger?.error({ workspace_id: f.workspace_id, stage: f.stage }, f.error.message);
   };
 
   const reviewFailures = input.review?.(input.identity, plan) ?? [];

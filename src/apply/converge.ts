@@ -1,7 +1,6 @@
 import { planSubscription } from '../plan/plan.js';
 import type { CreateChange } from '../plan/types.js';
 import type { Subscription, TogglApi } from '../toggl/types.js';
-import { redact, registerSecret } from '../util/redact.js';
 import { descriptionKey } from '../util/unicode.js';
 import { execute, replaceLive } from './execute.js';
 import { asTwsError, failureMessage } from './failures.js';
@@ -28,23 +27,19 @@ export async function adoptAfterLostCreate(
   let adopted: number | undefined;
   try {
     const relisted = await api.listSubscriptions(ws);
-    for (const s of relisted) registerSecret(s.secret);
     live.set(ws, relisted);
     // Compared as the planner compares (docs/plan-rules.md#descriptions). The list is of `ws` only:
     // an entry claiming another workspace was refused when it was read (src/toggl/decode.ts).
     const found = relisted.find((s) => descriptionKey(s.description) === descriptionKey(change.description));
     if (!found) {
       const error = failureMessage(original);
-      logger?.error(ctx, redact(`failed: ${error}`));
+      logger?.error({ ...ctx, error }, 'failed');
       return { change, status: 'failed', error };
     }
     adopted = found.subscription_id;
     const followUp = planSubscription(ws, change.desired, found);
     const after = followUp ? await execute(api, followUp) : undefined;
-    if (after) {
-      registerSecret(after.secret);
-      replaceLive(live, ws, after);
-    }
+    if (after) replaceLive(live, ws, after);
     logger?.info(
       { ...ctx, subscription_id: adopted, follow_up: after ? 'yes' : 'no' },
       'adopted the subscription created by an earlier attempt',
@@ -52,7 +47,7 @@ export async function adoptAfterLostCreate(
     return { change, status: 'applied', subscription_id: adopted };
   } catch (err) {
     const error = failureMessage(err);
-    logger?.error({ ...ctx, code: asTwsError(err).code }, redact(`failed: ${error}`));
+    logger?.error({ ...ctx, code: asTwsError(err).code, error }, 'failed');
     return {
       change,
       status: 'failed',

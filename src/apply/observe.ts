@@ -1,6 +1,5 @@
 import type { DesiredState } from '../config/types.js';
 import type { Subscription, TogglApi } from '../toggl/types.js';
-import { redact, registerSecret } from '../util/redact.js';
 import { asTwsError } from './failures.js';
 import { inLanes, type LaneOf, ONE_LANE } from './lanes.js';
 import type { ReconcileLogger } from './logger.js';
@@ -42,15 +41,15 @@ export async function observe(
       const token_alias = laneOf(id) || undefined;
       try {
         const subs = await api.listSubscriptions(id);
-        for (const s of subs) registerSecret(s.secret);
         listed[index] = subs;
         logger?.debug({ workspace_id: id, token_alias, live: subs.length }, 'listed live subscriptions');
       } catch (err) {
         const error = asTwsError(err);
         listed[index] = { workspace_id: id, stage: 'list', error };
+        // Text from the API goes in `error`, which the logger scrubs as such (docs/secrets.md).
         logger?.error(
-          { workspace_id: id, token_alias, stage: 'list', code: error.code },
-          redact(`workspace ${id}: ${error.message}`),
+          { workspace_id: id, token_alias, stage: 'list', code: error.code, error: error.message },
+          `workspace ${id}: could not list the live subscriptions`,
         );
       }
       return true;

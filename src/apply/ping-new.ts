@@ -1,6 +1,5 @@
 import type { Change } from '../plan/types.js';
 import type { TogglApi } from '../toggl/types.js';
-import { redact } from '../util/redact.js';
 import type { OnApplied } from './apply.js';
 import type { ReconcileLogger } from './logger.js';
 
@@ -28,13 +27,11 @@ export function pingNewHook(api: TogglApi, logger?: ReconcileLogger): OnApplied 
     const ctx = { workspace_id: ws, subscription_id: id, description: change.description };
     try {
       const answer = await api.ping(ws, id);
-      logger?.info({ ...ctx, ping_status: redact(String(answer?.status ?? '')) }, 'pinged (--ping-new)');
+      logger?.info({ ...ctx, ping_status: String(answer?.status ?? '') }, 'pinged (--ping-new)');
     } catch (err) {
       logger?.warn(
-        ctx,
-        redact(
-          `ping failed (--ping-new); validate it by hand: ${err instanceof Error ? err.message : String(err)}`,
-        ),
+        { ...ctx, error: err instanceof Error ? err.message : String(err) },
+        'ping failed (--ping-new); validate it by hand',
       );
     }
   };

@@ -3,7 +3,6 @@ import { ConfigError, type TwsError } from '../errors.js';
 import { catalogViolations, inBuiltinCatalog } from '../plan/catalog.js';
 import { growsLimitedQuantity, limitViolations } from '../plan/limits.js';
 import type { EventFilterCatalog, TogglApi, WorkspaceLimits } from '../toggl/types.js';
-import { redact } from '../util/redact.js';
 import type { Preflight } from './check.js';
 import type { ReconcileLogger } from './logger.js';
 import type { WorkspaceFailure } from './types.js';
@@ -107,8 +106,8 @@ async function readCatalog(
     return value;
   } catch (err) {
     logger?.warn(
-      { stage: 'limit', code: codeOf(err) },
-      redact(`GET /event_filters failed, event filters are not checked before applying: ${messageOf(err)}`),
+      { stage: 'limit', code: codeOf(err), error: messageOf(err) },
+      'GET /event_filters failed, event filters are not checked before applying',
     );
     return undefined;
   }
@@ -128,10 +127,8 @@ async function readLimits(
     return value;
   } catch (err) {
     logger?.warn(
-      { workspace_id: ws, stage: 'limit', code: codeOf(err) },
-      redact(
-        `GET /limits/${ws} failed, the workspace's limits are not checked before applying: ${messageOf(err)}`,
-      ),
+      { workspace_id: ws, stage: 'limit', code: codeOf(err), error: messageOf(err) },
+      `GET /limits/${ws} failed, the workspace's limits are not checked before applying`,
     );
     return undefined;
   }

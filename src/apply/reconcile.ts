@@ -3,7 +3,6 @@ import type { PlanIdentity } from '../plan/identity.js';
 import { planAll } from '../plan/plan.js';
 import type { Plan } from '../plan/types.js';
 import type { Subscription, TogglApi } from '../toggl/types.js';
-import { registerSecret } from '../util/redact.js';
 import { applyPlan, type OnApplied } from './apply.js';
 import { check, type Preflight, type ReviewCheck } from './check.js';
 import type { LaneOf } from './lanes.js';
@@ -68,10 +67,6 @@ export interface ReconcileOptions extends RunSettings {
  */
 export async function reconcile(opts: ReconcileOptions): Promise<ReconcileResult> {
   const { desired, api, dryRun, logger, signal } = opts;
-  for (const ws of desired.workspaces) {
-    for (const sub of ws.subscriptions.values()) registerSecret(sub.secret);
-  }
-
   const observed = await observe(desired, api, signal, logger, opts.laneOf);
 
   const plan = planAll(desired, observed.live);

@@ -1,6 +1,5 @@
 import { Command, CommanderError } from 'commander';
 import { describeError } from '../errors.js';
-import { redact } from '../util/redact.js';
 import { VERSION } from '../version.js';
 import { registerDaemon } from './commands/daemon.js';
 import { registerEmulator } from './commands/emulator.js';
@@ -56,7 +55,9 @@ export async function main(argv: string[]): Promise<number> {
       // --help and --version end here with exit code 0; usage errors with 1.
       return err.exitCode === 0 ? 0 : 1;
     }
-    process.stderr.write(`${redact(describeError(err))}\n`);
+    // Loaded on the error path only, so `--version` and `validate` do not pay for it.
+    const { scrubUncaught } = await import('../commands/shell.js');
+    process.stderr.write(`${await scrubUncaught(describeError(err), process.env)}\n`);
     return 1;
   }
 }

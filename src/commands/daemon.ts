@@ -7,8 +7,8 @@ import type { ListenAddress } from '../daemon/listen.js';
 import { startProbeServer } from '../daemon/server.js';
 import { createLogger } from '../log/logger.js';
 import { createMetrics, MetricsRecorder } from '../metrics/index.js';
+import { RunSecrets } from '../sensitive/run-secrets.js';
 import { QuotaBudget } from '../toggl/budget.js';
-import { redact } from '../util/redact.js';
 import { EXIT, type Io, makeClient, processIo, stopOnSignals } from './shell.js';
 
 /** `daemon` as parsed by src/cli/commands/daemon.ts. */
@@ -34,8 +34,10 @@ const TOKEN_ALIAS = 'default';
  * `error: ...` and exits 1).
  */
 export async function runDaemon(opts: DaemonCommandOptions, io: Io = processIo): Promise<number> {
-  const logger = createLogger({ level: opts.logLevel, json: true }) as unknown as DaemonLogger;
-  const recorder = new MetricsRecorder(createMetrics());
+  // Grows with every load and answer; logs and metric labels read it (docs/secrets.md).
+  const secrets = new RunSecrets();
+  const logger = createLogger({ level: opts.logLevel, json: true, secrets }) as unknown as DaemonLogger;
+  const recorder = new MetricsRecorder(createMetrics(), secrets);
   // Installed first: a SIGTERM during start-up still ends in a graceful stop and exit code 0.
   const stop = stopOnSignals({
     onForce: (sig) => logger.warn({ signal: sig }, 'second signal: exiting now'),
@@ -46,6 +48,7 @@ export async function runDaemon(opts: DaemonCommandOptions, io: Io = processIo):
   const { api } = await makeClient(io, {
     apiUrl: opts.apiUrl,
     quotaMode: 'wait',
+    secrets,
     hooks: {
       onResponse: (info) => {
         recorder.apiResponse(info);
@@ -72,7 +75,11 @@ export async function runDaemon(opts: DaemonCommandOptions, io: Io = processIo):
     ...settings,
     logger,
     metrics: recorder,
-    load: () => loadDesiredState(opts.paths, io.env),
+    load: async () => {
+      const desired = await loadDesiredState(opts.paths, io.env);
+      secrets.addDesired(desired);
+      return desired;
+    },
     reconcile: ({ desired, signal, logger: log, ...runSettings }) =>
       reconcile({
         ...runSettings,
@@ -109,7 +116,7 @@ export async function runDaemon(opts: DaemonCommandOptions, io: Io = processIo):
   try {
     await daemon.start();
   } catch (err) {
-    logger.error({ err: redact(String(err)) }, 'the daemon could not start');
+    logger.error({ err: String(err) }, 'the daemon could not start');
     await daemon.stop();
     await server.close();
     stop.dispose();

@@ -1,9 +1,12 @@
 import type { DesiredState } from '../config/types.js';
 import { ConfigError, type ConfigIssue, formatIssue } from '../errors.js';
+import type { RunSecrets } from '../sensitive/run-secrets.js';
+import { SecretSet } from '../sensitive/secret-set.js';
 import type { ClientConfig } from '../toggl/config.js';
+import { tokenFromEnv } from '../toggl/config.js';
 import type { ClientHooks } from '../toggl/hooks.js';
+import { observeSecrets } from '../toggl/observe-secrets.js';
 import type { TogglApi } from '../toggl/types.js';
-import { redact } from '../util/redact.js';
 
 /**
  * The imperative shell every command shares: where output goes, how invalid files are reported, how
@@ -44,7 +47,8 @@ export function printConfigIssues(io: Io, issues: readonly ConfigIssue[], conseq
     consequence === undefined
       ? ''
       : `error: ${n} problem${n === 1 ? '' : 's'} in the configuration; ${consequence}\n`;
-  io.stderr.write(redact(`${issues.map(formatIssue).join('\n')}\n${summary}`));
+  // The loader's own words about the user's files: never a value from the environment.
+  io.stderr.write(`${issues.map(formatIssue).join('\n')}\n${summary}`);
 }
 
 /**
@@ -56,10 +60,13 @@ export async function loadOrReport(
   paths: string[],
   io: Io,
   report: (issues: readonly ConfigIssue[]) => void,
+  secrets?: RunSecrets,
 ): Promise<DesiredState | undefined> {
   const { loadDesiredState } = await import('../config/load.js');
   try {
-    return await loadDesiredState(paths, io.env);
+    const desired = await loadDesiredState(paths, io.env);
+    secrets?.addDesired(desired);
+    return desired;
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     report(err.issues);
@@ -73,6 +80,8 @@ export interface ClientRequest {
   /** 402: `fail` fast (one-shot commands) or `wait` for the quota reset (daemon). */
   quotaMode: ClientConfig['quotaMode'];
   hooks?: ClientHooks;
+  /** The run's secrets: told the token, and every sensitive value the API answers with. */
+  secrets?: RunSecrets;
 }
 
 /**
@@ -88,7 +97,16 @@ export async function makeClient(io: Io, request: ClientRequest): Promise<MadeCl
   if (request.quotaMode === 'wait') overrides.connectRetries = Number.MAX_SAFE_INTEGER;
   if (request.apiUrl !== undefined) overrides.apiUrl = request.apiUrl;
   const config = clientConfigFromEnv(io.env, overrides);
-  return { api: new TogglClient(config, request.hooks), config };
+  const secrets = request.secrets;
+  if (!secrets) return { api: new TogglClient(config, request.hooks), config };
+  const hooks: ClientHooks = {
+    ...request.hooks,
+    onToken: (token) => {
+      secrets.addToken(token);
+      request.hooks?.onToken?.(token);
+    },
+  };
+  return { api: observeSecrets(new TogglClient(config, hooks), secrets), config };
 }
 
 export interface MadeClient {
@@ -153,4 +171,23 @@ export function stopOnSignals(hooks: StopPolicyHooks = {}): StopSignals {
       for (const sig of STOP_SIGNALS) process.off(sig, onSignal);
     },
   };
+}
+
+/**
+ * An error no command caught: its text is scrubbed with what is known without a run, the token and
+ * the credential shapes of URLs (docs/secrets.md). Commands scrub their own errors with their run's set.
+ */
+export async function scrubUncaught(text: string, env: NodeJS.ProcessEnv): Promise<string> {
+  // Imported here: this is the error path, and the config module brings the proxy agent with it.
+  const [{ SecretSet }, { tokenFromEnv }] = await Promise.all([
+    import('../sensitive/secret-set.js'),
+    import('../toggl/config.js'),
+  ]);
+  let token: string | undefined;
+  try {
+    token = tokenFromEnv(env);
+  } catch {
+    // No token, no token to hide.
+  }
+  return SecretSet.of({ tokens: [token] }).scrub(text);
 }

@@ -1,7 +1,6 @@
-import { runSecrets } from '../sensitive/collect.js';
+import { RunSecrets } from '../sensitive/run-secrets.js';
 import { renderStatusJson, renderStatusText } from '../status/render.js';
 import { collectStatus, isPending, isUnhealthy, type StatusReport } from '../status/report.js';
-import type { Subscription } from '../toggl/types.js';
 import { EXIT, type Io, loadOrReport, makeClient, printConfigIssues, processIo } from './shell.js';
 
 /** What `status` was asked to do, parsed by src/cli/. */
@@ -17,15 +16,20 @@ export interface StatusOptions {
  * GET per declared workspace and nothing else, and print what each subscription looks like live.
  */
 export async function runStatus(opts: StatusOptions, io: Io = processIo): Promise<number> {
-  const desired = await loadOrReport(opts.paths, io, (issues) =>
-    printConfigIssues(io, issues, 'nothing was read'),
+  const secrets = new RunSecrets();
+  const desired = await loadOrReport(
+    opts.paths,
+    io,
+    (issues) => printConfigIssues(io, issues, 'nothing was read'),
+    secrets,
   );
   if (!desired) return EXIT.failed;
   const { QuotaBudget } = await import('../toggl/budget.js');
   const budget = new QuotaBudget();
-  const { api, config } = await makeClient(io, {
+  const { api } = await makeClient(io, {
     apiUrl: opts.apiUrl,
     quotaMode: 'fail',
+    secrets,
     hooks: {
       // The quota headers of its own answers: printed with what a daemon's share of them would be.
       onResponse: (info) =>
@@ -36,12 +40,10 @@ export async function runStatus(opts: StatusOptions, io: Io = processIo): Promis
         ),
     },
   });
-  const lists: Array<readonly Subscription[]> = [];
-  const report = await collectStatus(desired, api, (live) => lists.push(live));
+  const report = await collectStatus(desired, api);
   report.quota = budget.view('default', Date.now());
-  const secrets = runSecrets({ tokens: [config.token], desired, live: lists });
   io.stdout.write(
-    opts.output === 'json' ? renderStatusJson(report, secrets) : renderStatusText(report, secrets),
+    opts.output === 'json' ? renderStatusJson(report, secrets.set) : renderStatusText(report, secrets.set),
   );
   return statusExitCode(report, opts.detailedExitcode);
 }

@@ -9,8 +9,8 @@ import { renderConfigErrorsJson, renderConfigErrorsMarkdown } from '../output/co
 import type { OutputFormat } from '../output/formats.js';
 import { renderJson, renderResult } from '../output/index.js';
 import { type PlanIdentity, planIdentity } from '../plan/identity.js';
-import { runSecrets } from '../sensitive/collect.js';
-import { redact } from '../util/redact.js';
+import { RunSecrets } from '../sensitive/run-secrets.js';
+import { observeSecrets } from '../toggl/observe-secrets.js';
 import {
   EXIT,
   type Io,
@@ -53,9 +53,12 @@ export async function runSync(opts: SyncOptions, io: Io = processIo): Promise<nu
   // workspace or a change that failed) is not logged a second time. Piped, both streams keep it.
   const oneScreen =
     opts.output === 'text' && io.stdout.isTTY === true && (io.stderr as { isTTY?: boolean }).isTTY === true;
+  // Grows as the run learns them (tokens, files, live answers); every output reads it (docs/secrets.md).
+  const secrets = new RunSecrets();
   const logger: ReconcileLogger = createLogger({
     level: opts.logLevel,
     json: false,
+    secrets,
     skip: oneScreen ? (r) => r['level'] === 'error' && r['workspace_id'] !== undefined : undefined,
   });
   const settings: RunSettings = { dryRun: opts.dryRun, allowMassDelete: opts.allowMassDelete };
@@ -71,6 +74,7 @@ export async function runSync(opts: SyncOptions, io: Io = processIo): Promise<nu
     { quotaMode: 'fail', ...(opts.apiUrl !== undefined ? { apiUrl: opts.apiUrl } : {}) },
     (alias) => ({
       onRetry: (info) => logger.warn({ ...info, token_alias: alias }, 'retrying an API request'),
+      onToken: (token) => secrets.addToken(token),
     }),
   );
 
@@ -88,7 +92,7 @@ export async function runSync(opts: SyncOptions, io: Io = processIo): Promise<nu
       saved = await readSavedPlan(opts.planFile, new Date(), opts.maxPlanAgeMs);
     } catch (err) {
       if (!(err instanceof TwsError)) throw err;
-      io.stderr.write(redact(`error: ${err.message}\nno API call was made\n`));
+      io.stderr.write(`error: ${secrets.scrub(err.message)}\nno API call was made\n`);
       return EXIT.failed;
     }
   }
@@ -96,21 +100,26 @@ export async function runSync(opts: SyncOptions, io: Io = processIo): Promise<nu
   const paths = opts.paths.length === 0 && saved ? saved.paths : opts.paths;
 
   const once = async (signal: AbortSignal): Promise<number> => {
-    const desired = await loadOrReport(paths, io, (issues) => {
-      printConfigIssues(io, issues, 'no API call was made');
-      if (opts.output === 'json') io.stdout.write(renderConfigErrorsJson(issues, opts.dryRun));
-      if (opts.output === 'markdown') io.stdout.write(renderConfigErrorsMarkdown(issues, opts.dryRun));
-    });
+    const desired = await loadOrReport(
+      paths,
+      io,
+      (issues) => {
+        printConfigIssues(io, issues, 'no API call was made');
+        if (opts.output === 'json') io.stdout.write(renderConfigErrorsJson(issues, opts.dryRun));
+        if (opts.output === 'markdown') io.stdout.write(renderConfigErrorsMarkdown(issues, opts.dryRun));
+      },
+      secrets,
+    );
     if (!desired) return EXIT.failed;
     let routing: TokenRouting;
     try {
       routing = clients.forDesired(desired);
     } catch (err) {
       if (!(err instanceof TwsError)) throw err;
-      io.stderr.write(redact(`error: ${err.message}\n`));
+      io.stderr.write(`error: ${secrets.scrub(err.message)}\n`);
       return EXIT.failed;
     }
-    const togglApi = routing.api;
+    const togglApi = observeSecrets(routing.api, secrets);
     let identity: PlanIdentity | undefined;
     const result = await reconcile({
       ...settings,
@@ -127,11 +136,10 @@ export async function runSync(opts: SyncOptions, io: Io = processIo): Promise<nu
       },
       check: reviewed ? reviewedPlanCheck({ desired, saved, expectedHash: opts.expectPlanHash }) : undefined,
     });
-    const secrets = runSecrets({ tokens: clients.tokens(), desired, live: result.live.values() });
-    io.stdout.write(renderResult(result, opts.output, useColor(io), secrets));
+    io.stdout.write(renderResult(result, opts.output, useColor(io), secrets.set));
     if (opts.outFile !== undefined) {
       try {
-        const review = JSON.parse(renderJson(result, secrets));
+        const review = JSON.parse(renderJson(result, secrets.set));
         await writeSavedPlan({
           file: opts.outFile,
           result,
@@ -146,7 +154,7 @@ export async function runSync(opts: SyncOptions, io: Io = processIo): Promise<nu
         );
       } catch (err) {
         if (!(err instanceof TwsError)) throw err;
-        io.stderr.write(redact(`error: ${err.message}\n`));
+        io.stderr.write(`error: ${secrets.scrub(err.message)}\n`);
         return EXIT.failed;
       }
     }
@@ -166,7 +174,7 @@ export async function runSync(opts: SyncOptions, io: Io = processIo): Promise<nu
       paths,
       logger,
       signal: stop.signal,
-      printError: (text) => io.stderr.write(text),
+      printError: (text) => io.stderr.write(secrets.scrub(text)),
       runOnce: async (signal) => {
         await once(signal);
       },

@@ -1,4 +1,3 @@
-import { redact } from '../util/redact.js';
 import { EXIT, type Io, loadOrReport, printConfigIssues, processIo } from './shell.js';
 
 export interface ValidateOptions {
@@ -12,7 +11,8 @@ export interface ValidateOptions {
  * against the environment (an unset variable is an error here too, as it would be for `sync`).
  */
 export async function runValidate(opts: ValidateOptions, io: Io = processIo): Promise<number> {
-  const out = (text: string) => io.stdout.write(redact(text));
+  // The loader's words about the user's files: never a value from the environment (docs/secrets.md).
+  const out = (text: string) => io.stdout.write(text);
   const state = await loadOrReport(opts.paths, io, (issues) => {
     if (opts.output === 'json') {
       const errors = issues.map(({ file, line, col, message }) => ({ file, line, col, message }));

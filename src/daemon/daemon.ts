@@ -4,7 +4,6 @@ import type { ReconcileResult, RunSettings } from '../apply/types.js';
 import type { DesiredState } from '../config/types.js';
 import { ConfigError, type ErrorCode, formatIssue, TwsError } from '../errors.js';
 import type { MetricsRecorder } from '../metrics/record.js';
-import { redact } from '../util/redact.js';
 import { boundedDelay, MINUTE } from '../util/timers.js';
 import { quotaWarning } from './quota.js';
 import { SingleFlight } from './single-flight.js';
@@ -375,10 +374,7 @@ export class Daemon {
 function logConfigError(err: unknown, log: DaemonLogger): void {
   if (err instanceof ConfigError) {
     for (const issue of err.issues) {
-      log.error(
-        { stage: 'config', file: issue.file, line: issue.line, col: issue.col },
-        redact(formatIssue(issue)),
-      );
+      log.error({ stage: 'config', file: issue.file, line: issue.line, col: issue.col }, formatIssue(issue));
     }
     log.error({ stage: 'config', issues: err.issues.length }, 'the input files are invalid');
     return;
@@ -422,8 +418,9 @@ function logResult(result: ReconcileResult, log: DaemonLogger): void {
   );
 }
 
+/** For the `err` field of a log line, which the logger scrubs as text from outside (docs/secrets.md). */
 function describe(err: unknown): string {
-  if (err instanceof TwsError) return redact(`${err.code}: ${err.message}`);
-  if (err instanceof Error) return redact(`${err.name}: ${err.message}`);
-  return redact(String(err));
+  if (err instanceof TwsError) return `${err.code}: ${err.message}`;
+  if (err instanceof Error) return `${err.name}: ${err.message}`;
+  return String(err);
 }

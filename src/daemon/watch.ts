@@ -1,5 +1,4 @@
 import { describeError } from '../errors.js';
-import { redact } from '../util/redact.js';
 import { SingleFlight } from './single-flight.js';
 import { watchInputs } from './watcher.js';
 
@@ -25,7 +24,7 @@ export interface RunWatchOptions {
   logger: WatchLogger;
   /** Ends the watch (the command's stop-signal policy aborts it; src/commands/shell.ts). */
   signal: AbortSignal;
-  /** Where thrown errors are printed; default stderr. */
+  /** Where thrown errors are printed (the command scrubs them with its secrets); default stderr. */
   printError?: (text: string) => void;
   /** For tests: the loader's file listing and the watcher's poll backstop (see watchInputs). */
   listFiles?: (paths: string[]) => Promise<string[]>;
@@ -50,11 +49,11 @@ export async function runWatch(opts: RunWatchOptions): Promise<void> {
       try {
         await opts.runOnce(stop);
       } catch (err) {
-        print(`${redact(describeError(err))}\n`);
+        print(`${describeError(err)}\n`);
       }
       if (!stop.aborted) logger.info({ paths: opts.paths }, 'watching for changes (Ctrl-C to stop)');
     },
-    (err) => print(`${redact(describeError(err))}\n`),
+    (err) => print(`${describeError(err)}\n`),
   );
 
   const watcher = watchInputs({

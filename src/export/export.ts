@@ -4,7 +4,6 @@ import { rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { SCHEMA_URL } from '../resources.js';
 import type { Subscription, TogglApi } from '../toggl/types.js';
-import { redact, registerSecret } from '../util/redact.js';
 import { type ExportedWorkspace, renderExport } from './render.js';
 
 /** What `export` was asked to do, parsed by src/cli/. */
@@ -30,29 +29,34 @@ export interface ExportIo {
  * is 1, so a half export can never be committed and synced (with `prune: true` it would plan deletes).
  * Warnings (URLs carrying credentials) go to stderr; the YAML is the only thing on stdout.
  */
-export async function exportWith(api: TogglApi, opts: ExportOptions, io: ExportIo): Promise<number> {
+export async function exportWith(
+  api: TogglApi,
+  opts: ExportOptions,
+  io: ExportIo,
+  secrets: { scrub(text: string): string },
+): Promise<number> {
   const ids = [...new Set(opts.workspaces)];
   const workspaces: ExportedWorkspace[] = [];
   const errors: string[] = [];
   for (const id of ids) {
     try {
       const subs: Subscription[] = await api.listSubscriptions(id);
-      // Never written, but masked anyway should one ever reach a message.
-      for (const s of subs) registerSecret(s.secret);
       workspaces.push({ workspace_id: id, subscriptions: subs });
     } catch (err) {
       errors.push(`workspace ${id}: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
   if (errors.length > 0) {
-    io.stderr.write(redact(`${errors.map((e) => `error: ${e}`).join('\n')}\nerror: nothing was exported\n`));
+    for (const e of errors) io.stderr.write(`error: ${secrets.scrub(e)}\n`);
+    io.stderr.write('error: nothing was exported\n');
     return 1;
   }
 
   const { yaml, variables, warnings } = renderExport(workspaces, {
     schemaRef: opts.schemaRef ?? defaultSchemaRef(),
   });
-  for (const w of warnings) io.stderr.write(redact(`warning: ${w}\n`));
+  // Warnings quote live descriptions: text from the API.
+  for (const w of warnings) io.stderr.write(`warning: ${secrets.scrub(w)}\n`);
 
   if (opts.out === undefined) io.stdout.write(yaml);
   else {
@@ -68,12 +72,10 @@ export async function exportWith(api: TogglApi, opts: ExportOptions, io: ExportI
     const count = workspaces.reduce((n, w) => n + w.subscriptions.length, 0);
     const where = opts.out === undefined ? '' : ` to ${opts.out}`;
     io.stderr.write(
-      redact(
-        `exported ${count} subscription${count === 1 ? '' : 's'} of ${plural(workspaces.length, 'workspace')}` +
-          `${where}; secrets are not exported` +
-          (variables.length > 0 ? ' (see the commented secret lines to manage them)' : '') +
-          '\n',
-      ),
+      `exported ${count} subscription${count === 1 ? '' : 's'} of ${plural(workspaces.length, 'workspace')}` +
+        `${where}; secrets are not exported` +
+        (variables.length > 0 ? ' (see the commented secret lines to manage them)' : '') +
+        '\n',
     );
   }
   return 0;

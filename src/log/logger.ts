@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { REDACTED, redact } from '../util/redact.js';
+import { SecretSet } from '../sensitive/secret-set.js';
+import { PLACEHOLDER } from '../sensitive/value.js';
 import { escapeInvisible } from '../util/unicode.js';
 
 export type Logger = pino.Logger;
@@ -14,7 +15,16 @@ export interface LoggerOptions {
   stream?: NodeJS.WritableStream | undefined;
   /** Records not to write (after scrubbing), e.g. errors the command's report already shows. */
   skip?: ((record: Readonly<Record<string, unknown>>) => boolean) | undefined;
+  /** The run's secrets (a `RunSecrets`), read at each line since the run learns them as it goes. */
+  secrets?: { readonly set: SecretSet } | undefined;
 }
+
+/**
+ * Fields that carry text from outside (API messages, errors of libraries): scrubbed in full, a short
+ * secret withholds the value. Every other string is the program's own words and ids: long secrets are
+ * masked there too, but a short secret is not searched for (docs/secrets.md).
+ */
+const UNTRUSTED_KEYS = new Set(['error', 'err', 'reason', 'api_message', 'ping_status', 'detail']);
 
 /** Keys whose values are never logged, at any depth. */
 const SENSITIVE_KEYS = new Set([
@@ -31,46 +41,46 @@ const SENSITIVE_KEYS = new Set([
 const SENSITIVE_PATHS = [...SENSITIVE_KEYS].flatMap((k) => [k, `*.${k}`]);
 
 /**
- * pino to stderr. Secrets are kept out in three layers: pino's `redact` paths, every string of a log
- * call through `redact()` (registered secrets, `Basic …` values, URL userinfo and query values), and a
- * last pass over each finished line (sensitive keys at any depth, strings built by interpolation).
+ * pino to stderr. Secrets are kept out in three layers: pino's `redact` paths for sensitive keys, every
+ * value of a log call scrubbed with the run's secrets (untrusted fields in full, the rest for long
+ * secrets), and the same pass again over each finished line.
  */
 export function createLogger(opts: LoggerOptions = {}): Logger {
   const out = opts.stream ?? process.stderr;
+  const secrets = () => opts.secrets?.set ?? SecretSet.empty;
+  const scrub = (value: unknown) => scrubValue(value, secrets(), false, 0);
   return pino(
     {
       level: opts.level ?? 'info',
       base: undefined,
-      redact: { paths: SENSITIVE_PATHS, censor: REDACTED },
+      redact: { paths: SENSITIVE_PATHS, censor: PLACEHOLDER },
       formatters: {
         level: (label) => ({ level: label }),
         log: (obj) => scrub(obj) as Record<string, unknown>,
       },
       hooks: {
         logMethod(args, method) {
-          method.apply(
-            this,
-            args.map((a) => (typeof a === 'string' ? redact(a) : a)) as Parameters<typeof method>,
-          );
+          method.apply(this, args.map((a) => scrub(a)) as Parameters<typeof method>);
         },
       },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
-    lineStream(out, opts.json !== false, opts.skip) as pino.DestinationStream,
+    lineStream(out, opts.json !== false, scrub, secrets, opts.skip) as pino.DestinationStream,
   );
 }
 
-function scrub(value: unknown, depth = 0): unknown {
-  if (typeof value === 'string') return redact(value);
+function scrubValue(value: unknown, secrets: SecretSet, untrusted: boolean, depth: number): unknown {
+  if (typeof value === 'string') return untrusted ? secrets.scrub(value) : secrets.maskLong(value);
   if (depth > 8 || value === null || typeof value !== 'object') return value;
   // An error's own fields (got's options, request headers) never reach a log line: its message does.
-  if (value instanceof Error) return redact(value.message);
-  if (Array.isArray(value)) return value.map((v) => scrub(v, depth + 1));
+  if (value instanceof Error) return secrets.scrub(value.message);
+  if (Array.isArray(value)) return value.map((v) => scrubValue(v, secrets, untrusted, depth + 1));
   return Object.fromEntries(
-    Object.entries(value).map(([k, v]) => [
-      k,
-      SENSITIVE_KEYS.has(k.toLowerCase()) ? REDACTED : scrub(v, depth + 1),
-    ]),
+    Object.entries(value).map(([k, v]) => {
+      const key = k.toLowerCase();
+      if (SENSITIVE_KEYS.has(key)) return [k, PLACEHOLDER];
+      return [k, scrubValue(v, secrets, untrusted || UNTRUSTED_KEYS.has(key), depth + 1)];
+    }),
   );
 }
 
@@ -78,7 +88,13 @@ function scrub(value: unknown, depth = 0): unknown {
  * Receives pino's JSON lines, scrubs each again as data (a regex over JSON text could break the
  * JSON), and writes it as JSON or as `level: message (key=value ...)` for people at a terminal.
  */
-function lineStream(out: NodeJS.WritableStream, json: boolean, skip: LoggerOptions['skip']): Writable {
+function lineStream(
+  out: NodeJS.WritableStream,
+  json: boolean,
+  scrub: (value: unknown) => unknown,
+  secrets: () => SecretSet,
+  skip: LoggerOptions['skip'],
+): Writable {
   return new Writable({
     write(chunk: Buffer, _enc, done) {
       for (const line of chunk.toString('utf8').split('\n')) {
@@ -87,7 +103,7 @@ function lineStream(out: NodeJS.WritableStream, json: boolean, skip: LoggerOptio
         try {
           record = scrub(JSON.parse(line)) as Record<string, unknown>;
         } catch {
-          out.write(`${printable(redact(line))}\n`);
+          out.write(`${printable(secrets().scrub(line))}\n`);
           continue;
         }
         if (skip?.(record)) continue;

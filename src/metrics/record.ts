@@ -1,6 +1,7 @@
 import type { ReconcileResult } from '../apply/types.js';
 import type { DesiredState } from '../config/types.js';
 import type { ChangeAction } from '../plan/types.js';
+import { SecretSet } from '../sensitive/secret-set.js';
 import { describedWorkspaces, type SubscriptionInfoLabels, subscriptionInfo } from '../status/info.js';
 import type { DaemonMetrics, ErrorStage } from './registry.js';
 
@@ -25,7 +26,11 @@ export class MetricsRecorder {
   private readonly drift = new Map<number, Map<ChangeAction, number>>();
   private readonly info = new Map<number, SubscriptionInfoLabels[]>();
 
-  constructor(readonly metrics: DaemonMetrics) {}
+  /** `secrets`: the run's, for label text that came from the API (a live description). */
+  constructor(
+    readonly metrics: DaemonMetrics,
+    private readonly secrets: { readonly set: SecretSet } = { set: SecretSet.empty },
+  ) {}
 
   /** The input files loaded (1) or were invalid (0); an invalid load also counts a `config` error. */
   configLoaded(valid: boolean): void {
@@ -73,7 +78,7 @@ export class MetricsRecorder {
    */
   subscriptionsObserved(desired: DesiredState, result: ReconcileResult): void {
     for (const ws of describedWorkspaces(desired, result)) this.info.set(ws, []);
-    for (const labels of subscriptionInfo(desired, result))
+    for (const labels of subscriptionInfo(desired, result, (text) => this.secrets.set.scrub(text)))
       this.info.get(Number(labels.workspace_id))?.push(labels);
     const declared = new Set(desired.workspaces.map((w) => w.workspace_id));
     for (const ws of [...this.info.keys()]) if (!declared.has(ws)) this.info.delete(ws);

@@ -1,5 +1,4 @@
 import { type ConfigIssue, formatIssue } from '../errors.js';
-import { redact } from '../util/redact.js';
 import { escapeInvisible } from '../util/unicode.js';
 import { text } from './markdown.js';
 
@@ -32,7 +31,8 @@ export function renderConfigErrorsJson(issues: readonly ConfigIssue[], dryRun: b
       message: i.message,
     })),
   };
-  return `${escapeInvisible(JSON.stringify(doc, (_key, value: unknown) => (typeof value === 'string' ? redact(value) : value), 2))}\n`;
+  // The loader's words about the user's files: never a value from the environment (docs/secrets.md).
+  return `${escapeInvisible(JSON.stringify(doc, null, 2))}\n`;
 }
 
 export function renderConfigErrorsMarkdown(issues: readonly ConfigIssue[], dryRun: boolean): string {
@@ -44,5 +44,5 @@ export function renderConfigErrorsMarkdown(issues: readonly ConfigIssue[], dryRu
     '',
     ...issues.map((i) => `- ${text(formatIssue(i))}`),
   ];
-  return `${redact(lines.join('\n'))}\n`;
+  return `${lines.join('\n')}\n`;
 }

@@ -113,7 +113,16 @@ export class SecretSet {
     return maskCredentialShapes(this.maskKnown(untrusted));
   }
 
-  private maskKnown(untrusted: string): string {
+  /**
+   * For text the program wrote itself (a log message, a declared description): long secrets are masked
+   * should one ever get there, and nothing is withheld, since a short secret found in our own words
+   * ("in", "1") is a coincidence, not a leak. URLs that carry a credential are still replaced whole.
+   */
+  maskLong(text: string): string {
+    return maskCredentialShapes(this.maskKnown(text, true));
+  }
+
+  private maskKnown(untrusted: string, longOnly = false): string {
     if (untrusted === '' || this.size === 0) return untrusted;
     // Bounded cost: no log line or message we print is this long; the cut end is still checked.
     const text = untrusted.length > MAX_SCRUB_LENGTH ? `${untrusted.slice(0, MAX_SCRUB_LENGTH)}…` : untrusted;
@@ -121,6 +130,7 @@ export class SecretSet {
     const covered = new Uint8Array(text.length);
     let any = false;
     for (const needle of this.needles()) {
+      if (longOnly && needle.short) continue;
       let at = folded.indexOf(needle.folded);
       if (at !== -1 && needle.short) return WITHHELD;
       while (at !== -1) {

@@ -27,7 +27,15 @@ export const SUBSCRIPTION_INFO_LABELS = [
   'sync_status',
 ] as const;
 
-export function subscriptionInfo(desired: DesiredState, result: ReconcileResult): SubscriptionInfoLabels[] {
+/**
+ * `scrubLive` is applied to the description of a subscription that is not declared: that text came from
+ * the API, not from the user's files (docs/secrets.md).
+ */
+export function subscriptionInfo(
+  desired: DesiredState,
+  result: ReconcileResult,
+  scrubLive: (text: string) => string = (text) => text,
+): SubscriptionInfoLabels[] {
   const out: SubscriptionInfoLabels[] = [];
   for (const ws of desired.workspaces) {
     const live = result.live.get(ws.workspace_id);
@@ -35,7 +43,7 @@ export function subscriptionInfo(desired: DesiredState, result: ReconcileResult)
     for (const s of workspaceStatus(ws, live).subscriptions) {
       out.push({
         workspace_id: String(ws.workspace_id),
-        description: s.description,
+        description: s.declared ? s.description : scrubLive(s.description),
         enabled: flag(s.enabled),
         validated: flag(s.validated),
         sync_status: s.sync_status,

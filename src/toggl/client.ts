@@ -2,7 +2,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Method } from 'got';
 import { ApiError, type ApiErrorContext, AuthError } from '../errors.js';
-import { registerSecret } from '../util/redact.js';
+import { SecretSet } from '../sensitive/secret-set.js';
 import type { ClientConfig } from './config.js';
 import {
   type Expect,
@@ -17,7 +17,7 @@ import { apiMessageFrom, errorForStatus, errorForTransport } from './errors.js';
 import type { ClientHooks, ResponseInfo } from './hooks.js';
 import { readQuota } from './quota.js';
 import { nextDelay } from './retry-policy.js';
-import { basicCredentials, MAX_ANSWER_BYTES, Transport } from './transport.js';
+import { MAX_ANSWER_BYTES, Transport } from './transport.js';
 import type {
   EventFilterCatalog,
   Subscription,
@@ -36,6 +36,8 @@ interface RequestOptions {
   expect?: Expect;
   /** Path for errors, logs and metrics when the real one carries something sensitive. */
   displayPath?: string;
+  /** Sensitive values this request sends (a body's secret, a validation code), kept out of its errors. */
+  sends?: Array<string | undefined>;
 }
 
 /**
@@ -48,14 +50,16 @@ interface RequestOptions {
 export class TogglClient implements TogglApi {
   private readonly transport: Transport;
   private readonly tokenFile: TokenFile | undefined;
+  /** Every token this client has sent: an echo of an old one after a rotation is still kept out of errors. */
+  private readonly tokensSent: string[];
 
   constructor(
     private readonly config: ClientConfig,
     private readonly hooks: ClientHooks = {},
   ) {
     this.transport = new Transport(config);
-    registerSecret(config.token);
-    registerSecret(basicCredentials(config.token));
+    this.tokensSent = [config.token];
+    this.report(() => hooks.onToken?.(config.token));
     this.tokenFile = config.tokenFile ? new TokenFile(config.tokenFile, config.token) : undefined;
   }
 
@@ -63,8 +67,8 @@ export class TogglClient implements TogglApi {
   private refreshToken(force: boolean): boolean {
     const next = this.tokenFile?.read(force);
     if (next === undefined) return false;
-    registerSecret(next);
-    registerSecret(basicCredentials(next));
+    this.tokensSent.push(next);
+    this.report(() => this.hooks.onToken?.(next));
     this.transport.setToken(next);
     return true;
   }
@@ -76,9 +80,13 @@ export class TogglClient implements TogglApi {
   }
 
   async createSubscription(workspaceId: number, body: SubscriptionInput): Promise<Subscription> {
-    registerSecret(body.secret);
     return subscriptionAnswer(
-      await this.request('POST', `/subscriptions/${workspaceId}`, { json: body, workspaceId, expect: 'any' }),
+      await this.request('POST', `/subscriptions/${workspaceId}`, {
+        json: body,
+        workspaceId,
+        expect: 'any',
+        sends: [body.secret],
+      }),
     );
   }
 
@@ -87,10 +95,10 @@ export class TogglClient implements TogglApi {
     subscriptionId: number,
     body: SubscriptionInput,
   ): Promise<Subscription> {
-    registerSecret(body.secret);
     return subscriptionAnswer(
       await this.request('PUT', `/subscriptions/${workspaceId}/${subscriptionId}`, {
         json: body,
+        sends: [body.secret],
         workspaceId,
         expect: 'any',
       }),
@@ -122,11 +130,15 @@ export class TogglClient implements TogglApi {
 
   async validate(workspaceId: number, subscriptionId: number, validationCode: string): Promise<void> {
     // The code is a credential of sorts (it validates the subscription): it stays out of errors and logs.
-    registerSecret(validationCode);
     await this.request(
       'GET',
       `/validate/${workspaceId}/${subscriptionId}/${encodeURIComponent(validationCode)}`,
-      { workspaceId, expect: 'any', displayPath: `/validate/${workspaceId}/${subscriptionId}/…` },
+      {
+        workspaceId,
+        expect: 'any',
+        displayPath: `/validate/${workspaceId}/${subscriptionId}/…`,
+        sends: [validationCode],
+      },
     );
   }
 
@@ -221,6 +233,15 @@ export class TogglClient implements TogglApi {
     }
   }
 
+  /**
+   * What this client itself sent and must never see echoed back in an error it throws: the token and
+   * the request's own sensitive values. Explicit and per request (docs/secrets.md); outputs scrub
+   * again with everything their run knows.
+   */
+  private ownSecrets(opts: RequestOptions): SecretSet {
+    return SecretSet.of({ tokens: this.tokensSent, values: opts.sends ?? [] });
+  }
+
   /** One attempt: sent, observed (metrics, debug log), then read or turned into an error. */
   private async attempt(method: Method, path: string, opts: RequestOptions): Promise<unknown> {
     const shown = opts.displayPath ?? path;
@@ -229,7 +250,7 @@ export class TogglClient implements TogglApi {
     if (!('headers' in answer)) {
       const { durationMs } = answer;
       this.report(() => this.hooks.onResponse?.({ method, path: shown, status: 0, durationMs }));
-      const wrapped = errorForTransport(ctx, answer.failure);
+      const wrapped = errorForTransport(ctx, answer.failure, this.ownSecrets(opts));
       this.report(() =>
         this.hooks.logger?.debug(
           { method, path: shown, code: wrapped.code, durationMs },
@@ -261,7 +282,11 @@ export class TogglClient implements TogglApi {
       return parseBody(answer.text, opts.expect ?? 'json', { ...ctx, status: answer.status });
     }
     throw errorForStatus(
-      { ...ctx, status: answer.status, apiMessage: apiMessageFrom(answer.text) },
+      {
+        ...ctx,
+        status: answer.status,
+        apiMessage: this.ownSecrets(opts).scrub(apiMessageFrom(answer.text) ?? '') || undefined,
+      },
       answer.headers,
       this.config.apiUrl,
     );

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { TokenError, TwsError } from '../errors.js';
 import { describeGivenUrl } from '../sensitive/url.js';
-import { registerSecret } from '../util/redact.js';
 import { HOUR, MINUTE } from '../util/timers.js';
 import { USER_AGENT } from '../version.js';
 import { proxyFor } from './proxy.js';
@@ -55,7 +54,6 @@ export function clientConfigFromEnv(
   readFile: (path: string) => string = (p) => readFileSync(p, 'utf8'),
 ): ClientConfig {
   const token = overrides.token ?? tokenFromEnv(env, readFile);
-  registerSecret(token);
   const config: ClientConfig = {
     token,
     // Empty means unset, as an empty variable in a manifest or an env file is meant.

@@ -1,5 +1,4 @@
 import { ApiError, type ApiErrorContext } from '../errors.js';
-import { registerSecret } from '../util/redact.js';
 import type { EventFilterCatalog, Subscription, WorkspaceLimits } from './types.js';
 
 /** `json`: a 2xx body that is not JSON is an error (reads must not be guessed). `any`: keep the text. */
@@ -23,7 +22,6 @@ export function parseBody(text: string, expect: Expect, ctx: ApiErrorContext): u
     if (expect === 'any') return text;
     throw unexpected(ctx, 'JSON');
   }
-  registerAnswerSecrets(parsed);
   return parsed;
 }
 
@@ -173,21 +171,6 @@ function isDeletedAt(value: unknown): boolean {
 
 function unexpected(ctx: ApiErrorContext, wanted: string): ApiError {
   return new ApiError('E_API_ANSWER', ctx, `unexpected answer from the API (expected ${wanted})`);
-}
-
-/** Live secrets are registered as they arrive, so no later log line or error can show one. */
-function registerAnswerSecrets(body: unknown): void {
-  const list = Array.isArray(body)
-    ? body
-    : isObject(body) && Array.isArray((body as { items?: unknown }).items)
-      ? (body as { items: unknown[] }).items
-      : [body];
-  for (const item of list) {
-    if (isObject(item)) {
-      const secret = (item as { secret?: unknown }).secret;
-      if (typeof secret === 'string') registerSecret(secret);
-    }
-  }
 }
 
 function isObject(value: unknown): value is object {

@@ -11,7 +11,6 @@ import {
   TimeoutError,
   ValidationError,
 } from '../errors.js';
-import { redact } from '../util/redact.js';
 import { headerNumber } from './quota.js';
 
 /** The API's own message from an error body: a JSON string (per the Swagger), an object, or plain text. */
@@ -32,7 +31,9 @@ export function apiMessageFrom(body: string): string | undefined {
   }
   // An HTML error page from a proxy is not a message for a person; keep it short either way.
   message = message.replace(/\s+/g, ' ').trim();
-  return redact(message.length > 500 ? `${message.slice(0, 500)}…` : message);
+  // Not scrubbed here: the outputs scrub text from outside with the run's secrets (docs/secrets.md),
+  // and the cut end is masked there too.
+  return message.length > 500 ? `${message.slice(0, 500)}…` : message;
 }
 
 /** Seconds from a Retry-After header (delta-seconds or an HTTP date); undefined when absent or invalid. */
@@ -101,7 +102,11 @@ function withBaseUrlHint(ctx: ApiErrorContext, apiUrl: string | undefined): ApiE
 }
 
 /** Maps a transport failure (no HTTP answer) to NetworkError or TimeoutError, dropping got's options. */
-export function errorForTransport(ctx: ApiErrorContext, err: unknown): ApiError {
+export function errorForTransport(
+  ctx: ApiErrorContext,
+  err: unknown,
+  own: { scrub(text: string): string } = { scrub: (t) => t },
+): ApiError {
   const e = err as { code?: string; name?: string; message?: string };
   if (e.name === 'TimeoutError' || e.code === 'ETIMEDOUT') {
     return new TimeoutError(ctx, 'no answer within the request timeout');
@@ -109,6 +114,6 @@ export function errorForTransport(ctx: ApiErrorContext, err: unknown): ApiError 
   // Only the code and a scrubbed message survive: got's error objects carry request options,
   // including the Authorization header, and must never be rethrown or logged as they are.
   const reason = e.code ?? e.name ?? 'network error';
-  const detail = e.message ? `: ${redact(e.message)}` : '';
+  const detail = e.message ? `: ${own.scrub(e.message)}` : '';
   return new NetworkError(ctx, `network error (${reason})${detail}`);
 }

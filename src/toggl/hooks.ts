@@ -43,4 +43,9 @@ export interface ClientHooks {
    * applied is reported as applied.
    */
   signal?: AbortSignal;
+  /**
+   * A token the client starts sending (the first one, and each one TOGGL_API_TOKEN_FILE rotates in), so
+   * the run's secrets know it before any output could echo it (docs/secrets.md).
+   */
+  onToken?(token: string): void;
 }

@@ -1,10 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { reconcile } from '../../src/apply/reconcile.js';
 import type { ReconcileResult } from '../../src/apply/types.js';
 import { renderConfigErrorsJson, renderConfigErrorsMarkdown } from '../../src/output/config-errors.js';
 import { renderJson, renderMarkdown, renderText } from '../../src/output/index.js';
 import { PLACEHOLDER, SecretSet } from '../../src/sensitive/index.js';
-import { clearRegisteredSecrets } from '../../src/util/redact.js';
 import { desiredState } from '../support/desired.js';
 import { apiFailure, FakeApi } from '../support/fake-api.js';
 
@@ -84,14 +83,9 @@ function expectNoSecrets(out: string): void {
   for (const s of SECRETS) expect(out).not.toContain(s);
 }
 
-// The renderers must not rely on the registry of secrets: clear it so only their own care protects them.
-beforeEach(() => clearRegisteredSecrets());
-afterEach(() => clearRegisteredSecrets());
-
 describe('renderText', () => {
   it('reads like terraform plan', async () => {
     const result = await planned();
-    clearRegisteredSecrets();
     const out = renderText(result, { color: false, secrets: NONE });
     const lines = out.split('\n');
     expect(lines).toContain('- delete "Old | hook" (workspace 123, id 102)');
@@ -134,7 +128,6 @@ describe('renderText', () => {
 
   it('shows what was applied, what failed with the API message, and a summary', async () => {
     const result = await appliedWithFailure();
-    clearRegisteredSecrets();
     const out = renderText(result, { color: false, secrets: KNOWN });
     const lines = out.split('\n');
     expect(lines).toContain('~ update "Slack: new projects" (workspace 123, id 100): FAILED');
@@ -160,7 +153,6 @@ describe('renderText', () => {
       dryRun: false,
       allowMassDelete: false,
     });
-    clearRegisteredSecrets();
     const out = renderText(result, { color: false, secrets: KNOWN });
     expect(out).toContain(
       'Error: workspace 404: GET /subscriptions/404: 403 User not found/accessible for workspace',
@@ -218,7 +210,6 @@ describe('renderText', () => {
 describe('renderJson', () => {
   it('follows the documented JSON shape (docs/outputs.md)', async () => {
     const result = await planned();
-    clearRegisteredSecrets();
     const text = renderJson(result, NONE);
     expectNoSecrets(text);
     const doc = JSON.parse(text);
@@ -277,7 +268,6 @@ describe('renderJson', () => {
 
   it('records applied and failed changes with the API message, and workspace errors', async () => {
     const result = await appliedWithFailure();
-    clearRegisteredSecrets();
     const text = renderJson(result, KNOWN);
     expectNoSecrets(text);
     const doc = JSON.parse(text);
@@ -315,7 +305,6 @@ describe('renderJson', () => {
 describe('renderMarkdown', () => {
   it('is a table fit for a pull-request comment, with user text escaped', async () => {
     const result = await planned();
-    clearRegisteredSecrets();
     const md = renderMarkdown(result, NONE);
     expectNoSecrets(md);
     const lines = md.split('\n');
@@ -337,7 +326,6 @@ describe('renderMarkdown', () => {
 
   it('shows failures and no-change runs', async () => {
     const result = await appliedWithFailure();
-    clearRegisteredSecrets();
     const md = renderMarkdown(result, KNOWN);
     expectNoSecrets(md);
     expect(md).toMatch(/❌ failed: URL endpoint \S+ responded with status 404/);

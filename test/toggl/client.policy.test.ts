@@ -12,7 +12,6 @@ import {
 } from '../../src/errors.js';
 import { type RetryInfo, TogglClient } from '../../src/toggl/client.js';
 import { type ClientConfig, clientConfigFromEnv } from '../../src/toggl/config.js';
-import { clearRegisteredSecrets } from '../../src/util/redact.js';
 import { scripted } from './scripted.js';
 
 const BASE = 'https://toggl-policy.test/webhooks/api/v1';
@@ -57,7 +56,6 @@ beforeAll(() => {
 afterEach(() => nock.cleanAll());
 afterAll(() => {
   nock.enableNetConnect();
-  clearRegisteredSecrets();
 });
 
 describe('Retry-After and the retry budget', () => {

@@ -6,6 +6,7 @@ import {
   TimeoutError,
   ValidationError,
 } from '../../src/errors.js';
+import { SecretSet } from '../../src/sensitive/index.js';
 import {
   apiMessageFrom,
   errorForStatus,
@@ -52,13 +53,15 @@ describe('apiMessageFrom', () => {
     expect(m).not.toContain('\n');
   });
 
-  it('masks URL query values the API echoes (a callback URL with a token in it)', () => {
-    expect(
-      apiMessageFrom(
-        '"URL endpoint https://hooks.example.com/t?token=abc123 responded with status 500 instead of 2xx"',
-      ),
-    ).toBe(
-      'URL endpoint https://hooks.example.com/t?token=[REDACTED] responded with status 500 instead of 2xx',
+  it('keeps the message as it came; outputs replace a credential-carrying URL in it whole', () => {
+    const message = apiMessageFrom(
+      '"URL endpoint https://hooks.example.com/t?token=abc123 responded with status 500 instead of 2xx"',
+    );
+    expect(message).toBe(
+      'URL endpoint https://hooks.example.com/t?token=abc123 responded with status 500 instead of 2xx',
+    );
+    expect(SecretSet.empty.scrub(message!)).toBe(
+      'URL endpoint (sensitive) responded with status 500 instead of 2xx',
     );
   });
 });
