@@ -43,10 +43,14 @@ export function desiredSecrets(desired: DesiredState): string[] {
 
 /**
  * Whether a live URL is sensitive: when the declaration it is compared with has a sensitive URL (the
- * old value of a rotated `${VAR}`), or when it carries a credential in its own text.
+ * old value of a rotated `${VAR}`), when that declaration replaces it with another URL, or when it
+ * carries a credential in its own text. A URL being replaced is sensitive whatever it looks like:
+ * nothing in the live state says whether it was once a secret, and a change that writes a `${VAR}`
+ * out as a literal must not print the old secret in the plan of that very change (docs/secrets.md).
  */
 export function liveUrlIsSensitive(live: Subscription, declared?: DesiredSubscription): boolean {
-  return (declared?.sensitive.url_callback ?? false) || urlCarriesCredential(live.url_callback);
+  if (declared && (declared.sensitive.url_callback || declared.url_callback !== live.url_callback)) return true;
+  return urlCarriesCredential(live.url_callback);
 }
 
 /** Live secrets (always), and live URLs that are sensitive, of one workspace's list. */

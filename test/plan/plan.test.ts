@@ -60,10 +60,21 @@ describe('planWorkspace', () => {
       enabled: false,
       secret: 'live-secret',
     });
-    expect(c.diff).toEqual({
-      url_callback: { before: 'https://hooks.example.com/a', after: 'https://new.example/x' },
+    // The URL being replaced is never shown: it may have been a ${VAR} until this change.
+    expect(JSON.parse(JSON.stringify(c.diff))).toEqual({
+      url_callback: { before: '(sensitive)', after: 'https://new.example/x' },
       enabled: { before: true, after: false },
     });
+  });
+
+  it('never shows the live URL a literal replaces, even one that looks plain (it may have been a ${VAR})', () => {
+    // The old value of a rotated variable, short and word-like: no shape gives it away.
+    const live = { ...have(7, 'a'), url_callback: 'https://intranet.example/hook/blue' };
+    const plan = planWorkspace(ws([want('a', { url_callback: 'https://new.example/x' })]), [live]);
+    const [c] = plan.changes;
+    const shown = JSON.stringify(c?.diff);
+    expect(shown).not.toContain('intranet.example/hook/blue');
+    expect(shown).toContain('https://new.example/x');
   });
 
   it('updates a declared secret that differs, and reports it only as changed', () => {
