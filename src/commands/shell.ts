@@ -1,9 +1,7 @@
 import type { DesiredState } from '../config/types.js';
 import { ConfigError, type ConfigIssue, formatIssue } from '../errors.js';
 import type { RunSecrets } from '../sensitive/run-secrets.js';
-import { SecretSet } from '../sensitive/secret-set.js';
 import type { ClientConfig } from '../toggl/config.js';
-import { tokenFromEnv } from '../toggl/config.js';
 import type { ClientHooks } from '../toggl/hooks.js';
 import { observeSecrets } from '../toggl/observe-secrets.js';
 import type { TogglApi } from '../toggl/types.js';

@@ -49,7 +49,8 @@ export function desiredSecrets(desired: DesiredState): string[] {
  * out as a literal must not print the old secret in the plan of that very change (docs/secrets.md).
  */
 export function liveUrlIsSensitive(live: Subscription, declared?: DesiredSubscription): boolean {
-  if (declared && (declared.sensitive.url_callback || declared.url_callback !== live.url_callback)) return true;
+  if (declared && (declared.sensitive.url_callback || declared.url_callback !== live.url_callback))
+    return true;
   return urlCarriesCredential(live.url_callback);
 }
 

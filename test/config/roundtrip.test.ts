@@ -60,7 +60,9 @@ const workspace = fc
   // CI met one at seed 924585108: ignore '*' with a declared '!${X}'.
   .map((w) => ({
     ...w,
-    ignore: w.ignore.filter((pattern) => !w.subscriptions.some((s) => compileIgnore([pattern])(s.description))),
+    ignore: w.ignore.filter(
+      (pattern) => !w.subscriptions.some((s) => compileIgnore([pattern])(s.description)),
+    ),
   }));
 const state = fc.uniqueArray(workspace, { minLength: 1, maxLength: 3, selector: (w) => w.workspace_id }).map(
   (workspaces): DesiredState => ({

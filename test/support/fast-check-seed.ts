@@ -9,6 +9,7 @@ import fc from 'fast-check';
 const chosen = process.env['TWS_FC_SEED'];
 if (chosen !== 'random') {
   const seed = chosen === undefined || chosen === '' ? 20_261_128 : Number(chosen);
-  if (!Number.isSafeInteger(seed)) throw new Error(`TWS_FC_SEED must be an integer or "random", not ${chosen}`);
+  if (!Number.isSafeInteger(seed))
+    throw new Error(`TWS_FC_SEED must be an integer or "random", not ${chosen}`);
   fc.configureGlobal({ seed });
 }
