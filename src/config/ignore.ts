@@ -18,7 +18,8 @@ export function compileIgnore(patterns: readonly string[]): (description: string
   const regexes = patterns.map((p) => globToRegExp(descriptionKey(p)));
   return (description) => {
     const key = descriptionKey(description);
-    const visible = withoutInvisible(key);
+    // Normalised again: `e\u200b\u0301` is `é` once the zero-width space between them is gone.
+    const visible = descriptionKey(withoutInvisible(key));
     return regexes.some((r) => r.test(key) || r.test(visible));
   };
 }

@@ -1,14 +1,20 @@
 /**
  * The description rule (docs/plan-rules.md#descriptions): descriptions are compared, and ignore globs
  * matched, after Unicode NFC normalisation, so `Café` typed on macOS (NFD) and on Linux (NFC) is one
- * subscription. Characters that are invisible or look like a plain space (controls, format characters
- * such as zero-width spaces and bidi overrides, line/paragraph separators, non-ASCII spaces, fillers)
- * are refused in declared descriptions, and shown escaped (`\u200b`) in every output, so two
- * descriptions that differ only by one never look the same on screen.
+ * subscription. Characters that are invisible or look like a plain space are refused in declared
+ * descriptions, and shown escaped (`\u200b`) in every output, so two descriptions that differ only by
+ * one never look the same on screen.
+ *
+ * "Invisible" is a Unicode property, not a hand list that an attacker can step around: every
+ * Default_Ignorable_Code_Point (what renderers are told to draw as nothing: zero-width and bidi
+ * characters, variation selectors, tag characters, Hangul fillers, the combining grapheme joiner,
+ * invisible operators and the unassigned code points reserved for more of them), every control and
+ * format character, every space but the ASCII one, line and paragraph separators, and the characters
+ * that draw as a blank without being default-ignorable (U+2800 Braille pattern blank).
  */
 
-const INVISIBLE_SOURCE =
-  '[\\p{Cc}\\p{Cf}\\p{Zl}\\p{Zp}\\u00a0\\u1680\\u2000-\\u200a\\u202f\\u205f\\u3000\\u034f\\u115f\\u1160\\u3164\\uffa0]';
+// `(?! )`: the ASCII space is the one separator a description may hold.
+const INVISIBLE_SOURCE = '(?! )[\\p{Default_Ignorable_Code_Point}\\p{Cc}\\p{Cf}\\p{Zs}\\p{Zl}\\p{Zp}\\u2800]';
 
 /** One invisible or space-look-alike code point (ASCII space is fine, and so are TAB/LF where a caller allows them). */
 export const INVISIBLE = new RegExp(INVISIBLE_SOURCE, 'u');

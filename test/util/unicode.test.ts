@@ -1,6 +1,13 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compileIgnore } from '../../src/config/ignore.js';
-import { descriptionKey, escapeInvisible, firstInvisible } from '../../src/util/unicode.js';
+import {
+  descriptionKey,
+  escapeInvisible,
+  firstInvisible,
+  INVISIBLE,
+  withoutInvisible,
+} from '../../src/util/unicode.js';
 
 describe('the description rule', () => {
   it.each([
@@ -37,5 +44,84 @@ describe('the description rule', () => {
     expect(ignored('Zap\u200bier: CRM')).toBe(true);
     expect(ignored('Zapper')).toBe(false);
     expect(compileIgnore(['Cafe\u0301*'])('Caf\u00e9 x')).toBe(true);
+    // An invisible character between a letter and its accent: NFC again once it is removed.
+    expect(ignored('Cafe\u200b\u0301 hooks')).toBe(true);
+  });
+});
+
+// The attack's list (docs/plan-rules.md#descriptions): every one of these draws as nothing or as a blank.
+const NAMED_INVISIBLE: ReadonlyArray<readonly [string, number, number]> = [
+  ['variation selectors', 0xfe00, 0xfe0f],
+  ['variation selectors supplement', 0xe0100, 0xe01ef],
+  ['Mongolian free variation selectors', 0x180b, 0x180f],
+  ['Khmer inherent vowels', 0x17b4, 0x17b5],
+  ['invisible operators and the reserved ones after them', 0x2060, 0x206f],
+  ['Braille pattern blank', 0x2800, 0x2800],
+  ['Hangul choseong filler', 0x115f, 0x115f],
+  ['Hangul jungseong filler', 0x1160, 0x1160],
+  ['Hangul filler', 0x3164, 0x3164],
+  ['halfwidth Hangul filler', 0xffa0, 0xffa0],
+  ['combining grapheme joiner', 0x034f, 0x034f],
+  ['tag characters', 0xe0000, 0xe007f],
+];
+const DEFAULT_IGNORABLE = /^\p{Default_Ignorable_Code_Point}$/u;
+const SPACE_LOOK_ALIKE = /^[\p{Zs}\p{Zl}\p{Zp}]$/u;
+const isSurrogate = (cp: number) => cp >= 0xd800 && cp <= 0xdfff;
+
+/** Every code point the rule must catch: the whole Unicode range, filtered by the rule's definition. */
+const MUST_CATCH: number[] = [];
+for (let cp = 0; cp <= 0x10ffff; cp++) {
+  if (isSurrogate(cp) || cp === 0x20) continue;
+  const ch = String.fromCodePoint(cp);
+  if (
+    DEFAULT_IGNORABLE.test(ch) ||
+    SPACE_LOOK_ALIKE.test(ch) ||
+    /^[\p{Cc}\p{Cf}]$/u.test(ch) ||
+    cp === 0x2800
+  )
+    MUST_CATCH.push(cp);
+}
+const hex = (cp: number) => `U+${cp.toString(16).toUpperCase().padStart(4, '0')}`;
+// Visible text: any graphemes, with the invisible ones dropped and glob syntax left out (it is a pattern too).
+const visible = fc
+  .string({ unit: 'grapheme', maxLength: 12 })
+  .map((s) => withoutInvisible(s).replace(/[*?[{\\]/g, ''));
+
+describe('invisible means a Unicode property, not a hand list', () => {
+  it.each(NAMED_INVISIBLE)('catches the %s', (_name, from, to) => {
+    for (let cp = from; cp <= to; cp++) {
+      expect(firstInvisible(`a${String.fromCodePoint(cp)}`), hex(cp)).toEqual({
+        index: 1,
+        codePoint: hex(cp),
+      });
+    }
+  });
+
+  it('catches every default-ignorable, control, format and non-ASCII space code point there is', () => {
+    expect(MUST_CATCH.length).toBeGreaterThan(4000);
+    const missed = MUST_CATCH.filter((cp) => !INVISIBLE.test(String.fromCodePoint(cp))).map(hex);
+    expect(missed).toEqual([]);
+  });
+
+  it('finds, escapes and ignores any of them anywhere in visible text', () => {
+    fc.assert(
+      fc.property(visible, visible, fc.constantFrom(...MUST_CATCH), (before, after, cp) => {
+        const ch = String.fromCodePoint(cp);
+        const description = `${before}${ch}${after}`;
+        expect(firstInvisible(description)).toEqual({ index: before.length, codePoint: hex(cp) });
+        const json = JSON.stringify(description);
+        const shown = escapeInvisible(json);
+        if (ch !== '\n' && ch !== '\r' && ch !== '\t') expect(shown).not.toContain(ch);
+        expect(JSON.parse(shown)).toBe(description);
+        // The look-alike without the invisible character, as an ignore pattern, protects it.
+        expect(compileIgnore([`${before}${after}`])(description)).toBe(true);
+        expect(compileIgnore([`${before}*`])(description)).toBe(true);
+      }),
+    );
+  });
+
+  it('leaves ASCII space and visible blanks-with-ink alone', () => {
+    for (const text of ['a b', '\u2801 braille dot', '・', '\u2764 heart', 'ㄱ Hangul letter'])
+      expect(firstInvisible(text)).toBeUndefined();
   });
 });
