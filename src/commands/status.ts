@@ -1,7 +1,9 @@
+import { TwsError } from '../errors.js';
 import { RunSecrets } from '../sensitive/run-secrets.js';
 import { renderStatusJson, renderStatusText } from '../status/render.js';
 import { collectStatus, isPending, isUnhealthy, type StatusReport } from '../status/report.js';
-import { EXIT, type Io, loadOrReport, makeClient, printConfigIssues, processIo } from './shell.js';
+import type { BudgetView } from '../toggl/budget.js';
+import { EXIT, type Io, loadOrReport, printConfigIssues, processIo } from './shell.js';
 
 /** What `status` was asked to do, parsed by src/cli/. */
 export interface StatusOptions {
@@ -24,24 +26,42 @@ export async function runStatus(opts: StatusOptions, io: Io = processIo): Promis
     secrets,
   );
   if (!desired) return EXIT.failed;
-  const { QuotaBudget } = await import('../toggl/budget.js');
+  const [{ QuotaBudget }, { TokenClients }, { observeSecrets }] = await Promise.all([
+    import('../toggl/budget.js'),
+    import('../apply/token-clients.js'),
+    import('../toggl/observe-secrets.js'),
+  ]);
   const budget = new QuotaBudget();
-  const { api } = await makeClient(io, {
-    apiUrl: opts.apiUrl,
-    quotaMode: 'fail',
-    secrets,
-    hooks: {
+  // One client per token alias the files name, as `sync` does (docs/configuration.md, "Several
+  // organisations"): each workspace is read with its own organisation's token.
+  const clients = new TokenClients(
+    io.env,
+    { quotaMode: 'fail', ...(opts.apiUrl !== undefined ? { apiUrl: opts.apiUrl } : {}) },
+    (alias) => ({
+      onToken: (token) => secrets.addToken(token),
       // The quota headers of its own answers: printed with what a daemon's share of them would be.
       onResponse: (info) =>
         budget.observe(
-          'default',
+          alias,
           { status: info.status, remaining: info.quotaRemaining, resetsIn: info.quotaResetsIn },
           Date.now(),
         ),
-    },
-  });
-  const report = await collectStatus(desired, api);
-  report.quota = budget.view('default', Date.now());
+    }),
+  );
+  let routing: ReturnType<typeof clients.forDesired>;
+  try {
+    routing = clients.forDesired(desired);
+  } catch (err) {
+    if (!(err instanceof TwsError)) throw err;
+    io.stderr.write(`error: ${secrets.scrub(err.message)}\n`);
+    return EXIT.failed;
+  }
+  const report = await collectStatus(desired, observeSecrets(routing.api, secrets));
+  report.quota = scarcestQuota(
+    [...new Set(desired.workspaces.map((ws) => routing.laneOf(ws.workspace_id)))].map((alias) =>
+      budget.view(alias, Date.now()),
+    ),
+  );
   io.stdout.write(
     opts.output === 'json' ? renderStatusJson(report, secrets.set) : renderStatusText(report, secrets.set),
   );
@@ -59,4 +79,11 @@ export function statusExitCode(report: StatusReport, detailed: boolean): number 
   if (!detailed) return EXIT.ok;
   const all = report.workspaces.flatMap((w) => w.subscriptions);
   return all.some((s) => isPending(s) || isUnhealthy(s)) ? EXIT.changes : EXIT.ok;
+}
+
+/** With several tokens, the quota line is about the one closest to running out: the one to watch. */
+function scarcestQuota(views: BudgetView[]): BudgetView | undefined {
+  const known = views.filter((v) => v.remaining !== undefined);
+  if (known.length === 0) return views[0];
+  return known.reduce((a, b) => ((b.remaining as number) < (a.remaining as number) ? b : a));
 }

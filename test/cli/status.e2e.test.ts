@@ -119,7 +119,7 @@ describe('status (built CLI, emulator)', () => {
     expect(text).toContain('Status: 4 in sync, 1 pending, 2 unhealthy.');
     // The quota headers of its own answers (emulator: 10,000 per hour), and a daemon's share of them.
     expect(text).toMatch(
-      /\nAPI quota \(token default\): 9999 requests left, the window resets in (59m \d+s|1h); a daemon on this token spends at most 2500 per window on periodic reconciles \(--quota-share 0\.25\)\.\n$/,
+      /\nAPI quota \(token TOGGL_API_TOKEN\): 9999 requests left, the window resets in (59m \d+s|1h); a daemon on this token spends at most 2500 per window on periodic reconciles \(--quota-share 0\.25\)\.\n$/,
     );
     expect(text).not.toContain('status-secret-query');
   });

@@ -101,4 +101,26 @@ describe('several tokens in one run', () => {
     expect(doc.errors).toEqual([expect.objectContaining({ workspace_id: WS_B, stage: 'list' })]);
     expect(e.emu.calls.every((c) => c.userId === 1 || c.status === 403)).toBe(true);
   });
+
+  it('status reads each workspace with its own token, and never prints one', async () => {
+    const dir = files();
+    await e.cli(['sync', dir], { ORG_B_TOKEN: TOKEN_B });
+    e.emu.resetCalls();
+    const run = await e.cli(['status', dir, '-o', 'json'], { ORG_B_TOKEN: TOKEN_B });
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    const doc = JSON.parse(run.stdout);
+    expect(
+      doc.workspaces.map((w: { workspace_id: number; error?: unknown }) => [w.workspace_id, w.error]),
+    ).toEqual([
+      [WS_A, undefined],
+      [WS_B, undefined],
+    ]);
+    // One GET per workspace, each with that organisation's token.
+    expect(e.emu.calls.map((c) => [c.method, c.path, c.userId])).toEqual([
+      ['GET', `/subscriptions/${WS_A}`, 1],
+      ['GET', `/subscriptions/${WS_B}`, 2],
+    ]);
+    expect(run.stdout + run.stderr).not.toContain(TOKEN_B);
+    expect(run.stdout + run.stderr).not.toContain(TOKEN);
+  });
 });
