@@ -80,7 +80,31 @@ export function subscriptionList(body: unknown, ctx: ApiErrorContext): Subscript
     if (problem) throw malformed(ctx, index, s['subscription_id'], problem);
     out.push(s as unknown as Subscription);
   });
+  const duplicate = firstDuplicateId(items);
+  if (duplicate !== undefined) {
+    // Two entries with one id cannot both be true: planning one as "declared" and the other as
+    // "undeclared" would DELETE that id, which is the declared subscription (docs/limits-and-budgets.md).
+    throw new ApiError(
+      'E_API_ANSWER',
+      ctx,
+      `unexpected answer from the API: subscription ${duplicate} is listed more than once; nothing in this workspace is planned or changed until the answer is well-formed`,
+    );
+  }
   return out;
+}
+
+/** The first subscription_id that two entries of a list share (soft-deleted ones included), or undefined. */
+function firstDuplicateId(items: readonly unknown[]): number | undefined {
+  const seen = new Set<number>();
+  for (const item of items) {
+    if (!isObject(item)) continue;
+    const raw = (item as Record<string, unknown>)['subscription_id'];
+    const id = typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : raw;
+    if (typeof id !== 'number') continue;
+    if (seen.has(id)) return id;
+    seen.add(id);
+  }
+  return undefined;
 }
 
 /**

@@ -130,6 +130,34 @@ describe('a malformed live entry fails its workspace only', () => {
   });
 });
 
+describe('a list that repeats a subscription id', () => {
+  it('fails its workspace with E_API_ANSWER and deletes nothing (before: the declared one was deleted)', async () => {
+    // wanted-bad matches id 5; the second entry with id 5 looked undeclared, so prune sent DELETE 5.
+    api = await startHostileApi(
+      server(() => ({
+        body: [
+          liveEntry(BAD, 5, 'wanted-bad', { url_callback: 'https://hooks.example.com/new' }),
+          liveEntry(BAD, 5, 'hand-made'),
+        ],
+      })),
+    );
+    const r = await runCli(['sync', '--output', 'json', files()], { env: env(api) });
+    expect(r.code).toBe(1);
+    const doc = JSON.parse(r.stdout) as {
+      errors: Array<{ workspace_id: number; code: string; message: string }>;
+    };
+    expect(doc.errors).toEqual([
+      expect.objectContaining({
+        workspace_id: BAD,
+        code: 'E_API_ANSWER',
+        message: expect.stringContaining('subscription 5 is listed more than once'),
+      }),
+    ]);
+    expect(calls(api).filter((c) => c.startsWith('DELETE '))).toEqual([]);
+    expect(mutating(api)).toEqual([`POST /subscriptions/${GOOD}`]);
+  });
+});
+
 describe('answer budget', () => {
   it('a 64 MiB list is refused after 4 MiB, once (no re-download per retry), with a clear error', async () => {
     const chunk = Buffer.alloc(64 * 1024, 0x20);
