@@ -10,8 +10,13 @@
 //                                    shipped.
 //
 // `--single-file` bundles dist/cli.js without chunks (the bench compares both layouts).
+//
+// Two plugins below shape what a command loads at start-up (docs/limits-and-budgets.md, "Start-up"):
+// Node built-ins are reached through require(), and got's HTTP/2 wrapper loads on first use only. The
+// chunks each command loads are pinned by test/shipping/startup-loads.test.ts, from the metafile this
+// build writes to .tmp/dist-meta.json.
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
@@ -48,6 +53,60 @@ const common = {
   absWorkingDir: root,
 };
 
+/**
+ * Node built-ins through require() instead of an ESM import. Importing a built-in as ESM builds its
+ * ESM facade, which reads every export once: on Node 22 and 24 that runs `node:http`'s lazy getters and
+ * loads Node's internal fetch implementation (undici), about 10 ms that no command uses. require()
+ * returns the same module object and leaves the getters alone. Only static imports are rerouted; the
+ * bundled CommonJS libraries already call require().
+ */
+const builtinsViaRequire = {
+  name: 'builtins-via-require',
+  setup(b) {
+    b.onResolve({ filter: /^node:/ }, (args) =>
+      args.namespace === 'builtin-require' || args.kind !== 'import-statement'
+        ? { path: args.path, external: true }
+        : { path: args.path, namespace: 'builtin-require' },
+    );
+    b.onLoad({ filter: /.*/, namespace: 'builtin-require' }, (args) => ({
+      contents: `module.exports = require(${JSON.stringify(args.path)});`,
+      loader: 'js',
+    }));
+  },
+};
+
+/**
+ * got imports http2-wrapper at start-up for its `http2: true` option, which this program never sets;
+ * loading it costs more than the rest of got's dependencies together (it loads node:http2 and builds a
+ * TLS socket to find a class). Here got receives a stand-in that loads the real module on first use, so
+ * got itself is unchanged and an HTTP/2 request would still work.
+ */
+const lazyHttp2Wrapper = {
+  name: 'lazy-http2-wrapper',
+  setup(b) {
+    b.onResolve({ filter: /^http2-wrapper$/ }, (args) =>
+      args.namespace === 'lazy-http2-wrapper'
+        ? undefined
+        : { path: 'http2-wrapper', namespace: 'lazy-http2-wrapper', pluginData: args.resolveDir },
+    );
+    b.onLoad({ filter: /.*/, namespace: 'lazy-http2-wrapper' }, (args) => ({
+      contents: [
+        'let real;',
+        "const load = () => (real ??= require('http2-wrapper'));",
+        // esbuild's import interop asks for __esModule and copies own keys when got's module starts;
+        // neither may load the real module (it is CommonJS: no __esModule, and got uses `.auto` and
+        // `.globalAgent` only).
+        'module.exports = new Proxy({}, {',
+        "  get: (_, key) => (key === '__esModule' ? undefined : load()[key]),",
+        '  has: (_, key) => key in load(),',
+        '});',
+      ].join('\n'),
+      loader: 'js',
+      resolveDir: args.pluginData,
+    }));
+  },
+};
+
 rmSync(outdir, { recursive: true, force: true });
 const shipped = await build({
   ...common,
@@ -62,8 +121,13 @@ const shipped = await build({
   sourcemap: false,
   legalComments: 'none',
   metafile: true,
+  plugins: [builtinsViaRequire, lazyHttp2Wrapper],
 });
 writeFileSync(`${outdir}/THIRD_PARTY_LICENSES.txt`, thirdPartyLicenses(shipped.metafile));
+if (outdir === `${root}dist`) {
+  mkdirSync(`${root}.tmp`, { recursive: true });
+  writeFileSync(`${root}.tmp/dist-meta.json`, JSON.stringify(shipped.metafile));
+}
 
 if (!args.includes('--no-lib')) {
   const lib = `${root}.tmp/lib`;

@@ -11,6 +11,7 @@ function tree(): string {
     'package.json': '{}\n',
     'dist/cli.js': '// built\n',
     '.tmp/lib/x.js': '// built\n',
+    '.tmp/dist-meta.json': '{}\n',
   });
   const old = new Date(Date.now() - 60_000);
   for (const f of ['src/a/b.ts', 'src/a', 'src', 'schemas/s.json', 'schemas', 'package.json']) {

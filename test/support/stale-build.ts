@@ -4,7 +4,7 @@ import { join, relative } from 'node:path';
 /** What the built CLI (dist/) and the in-process library (.tmp/lib/) are made from. */
 export const BUILD_INPUTS = ['src', 'schemas', 'scripts/build.mjs', 'package.json', 'package-lock.json'];
 /** What the build writes that tests run; the oldest of them decides. */
-export const BUILD_OUTPUTS = ['dist/cli.js', '.tmp/lib'];
+export const BUILD_OUTPUTS = ['dist/cli.js', '.tmp/lib', '.tmp/dist-meta.json'];
 
 function newestMtime(path: string): { mtimeMs: number; file: string } {
   const st = statSync(path);

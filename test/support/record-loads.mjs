@@ -1,0 +1,26 @@
+// Preloaded with `node --import` by test/shipping/startup-loads.test.ts: records what a CLI run loads,
+// one line per module, into the file named by TWS_RECORD_LOADS. `file:` lines are the ES modules (the
+// bundle's chunks), seen by a module loader hook; `builtin:` lines are Node's own modules, read from
+// process.moduleLoadList at exit (a hook does not see those: the bundle reaches them by require()).
+import { appendFileSync } from 'node:fs';
+import * as nodeModule from 'node:module';
+import { isMainThread } from 'node:worker_threads';
+
+const out = process.env.TWS_RECORD_LOADS;
+
+/** The loader hook: in this thread with registerHooks (Node >= 22.15), on the loader's thread on Node 20. */
+export function load(url, context, nextLoad) {
+  if (out && url.startsWith('file:')) appendFileSync(out, `${url}\n`);
+  return nextLoad(url, context);
+}
+
+if (isMainThread && out) {
+  if (nodeModule.registerHooks) nodeModule.registerHooks({ load });
+  else nodeModule.register(import.meta.url);
+  process.on('exit', () => {
+    const builtins = process.moduleLoadList
+      .filter((m) => m.startsWith('NativeModule '))
+      .map((m) => `builtin:${m.slice('NativeModule '.length)}\n`);
+    appendFileSync(out, builtins.join(''));
+  });
+}
