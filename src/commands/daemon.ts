@@ -123,7 +123,7 @@ export async function runDaemon(opts: DaemonCommandOptions, io: Io = processIo):
     throw err;
   }
   const sig = await stop.stopped;
-  logger.info({ signal: sig }, 'stopping: no new reconcile; the API call in flight finishes');
+  logger.info({ signal: sig }, 'stopping: no new reconcile; a change in flight finishes');
   await daemon.stop();
   await server.close();
   logger.info({ reconciles: daemon.completed }, 'stopped');

@@ -114,7 +114,7 @@ export interface MadeClient {
 }
 
 export interface StopSignals {
-  /** Aborts at the first SIGINT/SIGTERM: no new API change starts; the call in flight finishes. */
+  /** Aborts at the first SIGINT/SIGTERM: no new API change starts; a change in flight finishes. */
   signal: AbortSignal;
   /** Resolves with the first signal's name. */
   stopped: Promise<NodeJS.Signals>;

@@ -65,9 +65,11 @@ export async function runSync(opts: SyncOptions, io: Io = processIo): Promise<nu
 
   // Clients are made only once a config has loaded (config errors come before a missing token): one
   // per token alias the files name, kept for the whole command, each with its own request spacing
-  // and quota budget (docs/configuration.md, "Several organisations"). No abort signal for them: a
-  // stop ends reconcile before the next change, and an answer in flight is awaited, so a change the
-  // API applied is never reported as failed.
+  // and quota budget (docs/configuration.md, "Several organisations"). The first stop signal cuts
+  // their waits (spacing, backoff, Retry-After) and abandons a read in flight, so a failing API cannot
+  // hold a stop for minutes; a change in flight is awaited, so one the API applied is never reported
+  // as failed (docs/commands.md).
+  const clientStop = new AbortController();
   const { TokenClients } = await import('../apply/token-clients.js');
   const clients = new TokenClients(
     io.env,
@@ -75,6 +77,7 @@ export async function runSync(opts: SyncOptions, io: Io = processIo): Promise<nu
     (alias) => ({
       onRetry: (info) => logger.warn({ ...info, token_alias: alias }, 'retrying an API request'),
       onToken: (token) => secrets.addToken(token),
+      signal: clientStop.signal,
     }),
   );
 
@@ -162,10 +165,16 @@ export async function runSync(opts: SyncOptions, io: Io = processIo): Promise<nu
   };
 
   const stop = stopOnSignals({
-    onStop: (sig) =>
-      opts.watch
-        ? logger.info({ signal: sig }, 'stopping: the sync in flight finishes its current call')
-        : logger.warn({ signal: sig }, 'stopping after the call in flight (press Ctrl-C again to quit now)'),
+    onStop: (sig) => {
+      if (opts.watch)
+        logger.info({ signal: sig }, 'stopping: a change in flight finishes, nothing else starts');
+      else
+        logger.warn(
+          { signal: sig },
+          'stopping: a change in flight finishes (press Ctrl-C again to quit now)',
+        );
+      clientStop.abort(new Error(`stopped by ${sig} before the API answered`));
+    },
   });
   try {
     if (!opts.watch) return await once(stop.signal);

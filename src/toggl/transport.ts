@@ -62,8 +62,10 @@ export class Transport {
   }
 
   /**
-   * Waits for its turn, then sends. A stop (the signal) ends the wait and prevents the request; an
-   * answer already on its way is never cut off, so a change the API applied is reported as applied.
+   * Waits for its turn, then sends. A stop (the signal) ends the wait and prevents the request. A read
+   * in flight is abandoned at once (it changes nothing, and a stalled or slow API must not hold a stop
+   * for the whole timeout); a change in flight is never cut off, so a change the API applied is
+   * reported as applied (docs/limits-and-budgets.md).
    */
   async send(method: Method, path: string, body: unknown, signal?: AbortSignal): Promise<Answer | NoAnswer> {
     if (signal?.aborted) throw abortReason(signal);
@@ -88,6 +90,7 @@ export class Transport {
         followRedirect: false,
         retry: { limit: 0 },
         timeout: { request: this.settings.timeoutMs },
+        ...(signal && method === 'GET' ? { signal } : {}),
         responseType: 'text',
         // Compressed answers would make the body budget count the wrong bytes (a gzip bomb).
         decompress: false,
@@ -111,6 +114,8 @@ export class Transport {
       if (tooLarge) {
         return { ...tooLarge, text: '', durationMs: Date.now() - started, tooLarge: true };
       }
+      // Stopped, not failed: no answer to report and nothing to retry.
+      if (signal?.aborted && method === 'GET') throw abortReason(signal);
       const e = err as { code?: string; name?: string; message?: string };
       return {
         status: 0,

@@ -186,7 +186,7 @@ describe('daemon (built CLI, emulator)', () => {
     const { code, signal } = await d.stop('SIGTERM');
     daemon = undefined;
     expect({ code, signal }).toEqual({ code: 0, signal: null });
-    // The list in flight finished; no change was started after the signal.
+    // The list in flight was abandoned (a read changes nothing); no change was started after the signal.
     expect(mutations(e)).toEqual([]);
     const stopped = d.logs().find((l) => l['msg'] === 'stopped');
     expect(stopped).toBeDefined();

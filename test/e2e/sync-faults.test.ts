@@ -212,14 +212,24 @@ describe('interruption', () => {
     }
   });
 
-  it('a second Ctrl-C quits at once with exit code 130, without waiting for the call in flight', async () => {
-    // An API that takes the request and never answers: only the second signal can end the run early.
+  it('a second Ctrl-C quits at once with exit code 130, without waiting for the change in flight', async () => {
+    // An API that lists an empty workspace, then takes the create and never answers: a change in
+    // flight is awaited after the first signal (a read would be abandoned), so only the second signal
+    // can end the run early.
     const sockets = new Set<Socket>();
     let arrived: () => void = () => {};
     const requestArrived = new Promise<void>((resolve) => {
       arrived = resolve;
     });
-    const stall = http.createServer(() => arrived());
+    const stall = http.createServer((req, res) => {
+      if (req.method !== 'GET') return arrived();
+      const body = req.url?.includes('/event_filters')
+        ? { project: ['created', '*'] }
+        : req.url?.includes('/limits/')
+          ? { max_webhooks: 10, max_events_per_webhook: 10 }
+          : [];
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    });
     stall.on('connection', (s) => sockets.add(s));
     await new Promise<void>((resolve) => stall.listen(0, '127.0.0.1', resolve));
     const e = await startE2E({ workspaces: [WS] });

@@ -25,6 +25,8 @@ export interface HostileAnswer {
   truncate?: boolean;
   /** Waits this long before answering. */
   delayMs?: number;
+  /** Never answers: the request stays in flight until the client gives up or the server closes. */
+  stall?: boolean;
 }
 
 export interface HostileApi {
@@ -88,6 +90,7 @@ export async function startHostileApi(answer: (call: HostileCall) => HostileAnsw
         });
         pump();
       };
+      if (a.stall) return;
       if (a.delayMs) setTimeout(send, a.delayMs);
       else send();
     });
