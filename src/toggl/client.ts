@@ -279,7 +279,17 @@ export class TogglClient implements TogglApi {
       );
     }
     if (answer.status >= 200 && answer.status < 300) {
-      return parseBody(answer.text, opts.expect ?? 'json', { ...ctx, status: answer.status });
+      const expect = opts.expect ?? 'json';
+      if (expect === 'json' && isEncoded(answer.headers['content-encoding'])) {
+        // Never asked for (decompression is off, so no Accept-Encoding is sent) and never decoded: the
+        // bytes would be read as text, and an empty "compressed" body as an empty list.
+        throw new ApiError(
+          'E_API_ANSWER',
+          { ...ctx, status: answer.status },
+          'unexpected answer from the API (a compressed body (Content-Encoding), which was not asked for; refusing to read it)',
+        );
+      }
+      return parseBody(answer.text, expect, { ...ctx, status: answer.status });
     }
     throw errorForStatus(
       {
@@ -291,6 +301,10 @@ export class TogglClient implements TogglApi {
       this.config.apiUrl,
     );
   }
+}
+
+function isEncoded(header: string | undefined): boolean {
+  return header !== undefined && header.trim() !== '' && header.trim().toLowerCase() !== 'identity';
 }
 
 function codeOf(err: unknown): string {

@@ -4,9 +4,13 @@ import type { EventFilterCatalog, Subscription, WorkspaceLimits } from './types.
 /** `json`: a 2xx body that is not JSON is an error (reads must not be guessed). `any`: keep the text. */
 export type Expect = 'json' | 'any';
 
-/** The body of a 2xx answer: parsed JSON, the text itself (`any`), or undefined when empty. */
+/** The body of a 2xx answer: parsed JSON, the text itself (`any`), or undefined when empty (`any` only). */
 export function parseBody(text: string, expect: Expect, ctx: ApiErrorContext): unknown {
-  if (!text.trim()) return undefined;
+  if (!text.trim()) {
+    // A read answered with nothing (a 204, a blank 200) says nothing about the state asked for.
+    if (expect === 'json') throw unexpected(ctx, 'JSON, got no body');
+    return undefined;
+  }
   if (jsonDepthExceeds(text, MAX_ANSWER_DEPTH)) {
     throw new ApiError(
       'E_API_ANSWER',
@@ -50,18 +54,16 @@ export function jsonDepthExceeds(text: string, max: number): boolean {
 }
 
 /**
- * The live list. The Swagger says an array, the prose docs an object with `items`, and an empty
- * workspace may answer null. Anything else is refused rather than read as "no subscriptions": a
- * misread live state would plan creates (or, worse, miss deletes) for the wrong reason.
+ * The live list. The Swagger says an array, the prose docs an object with `items` (an array); neither
+ * documents an empty or `null` answer, so an empty workspace is `[]` (or `{"items": []}`). Anything
+ * else (no body, whitespace, `null`, a 204, `{"data": []}`, `{"items": null}`) is refused rather than
+ * read as "no subscriptions": a misread live state would plan creates (or, worse, miss deletes) for
+ * the wrong reason (docs/limits-and-budgets.md, "API answers").
  */
 export function subscriptionList(body: unknown, ctx: ApiErrorContext): Subscription[] {
-  if (body === undefined || body === null) return [];
+  if (body === undefined) throw unexpected(ctx, 'a list of subscriptions, got no body');
   let items: unknown = body;
-  if (!Array.isArray(body) && isObject(body)) {
-    const obj = body as Record<string, unknown>;
-    items = 'items' in obj ? obj['items'] : obj['data'];
-    if (items === null) return [];
-  }
+  if (isObject(body)) items = (body as Record<string, unknown>)['items'];
   if (!Array.isArray(items)) throw unexpected(ctx, 'a list of subscriptions');
   const out: Subscription[] = [];
   items.forEach((item, index) => {
@@ -169,9 +171,8 @@ export function subscriptionAnswer(body: unknown): Subscription {
   return (isObject(body) ? body : undefined) as Subscription;
 }
 
-/** GET /event_filters: an object (or nothing); anything else is refused. */
+/** GET /event_filters: an object; anything else (no body, `null`) is refused. */
 export function eventFilterCatalog(body: unknown, ctx: ApiErrorContext): EventFilterCatalog {
-  if (body === undefined || body === null) return {};
   if (!isObject(body)) throw unexpected(ctx, 'an object');
   return body as EventFilterCatalog;
 }

@@ -130,6 +130,26 @@ describe('a malformed live entry fails its workspace only', () => {
   });
 });
 
+describe('a list answer that is not a list', () => {
+  it.each([
+    ['an empty 200', { body: '' }],
+    ['null', { body: 'null' }],
+    ['a 204', { status: 204 }],
+    ['{"data": []}', { body: { data: [] } }],
+    ['an empty body labelled gzip', { body: '', headers: { 'content-encoding': 'gzip' } }],
+  ])(
+    '%s fails its workspace with E_API_ANSWER (before: read as empty, a create was planned)',
+    async (_what, a) => {
+      api = await startHostileApi(server(() => a as HostileAnswer));
+      const r = await runCli(['sync', '--output', 'json', files()], { env: env(api) });
+      expect(r.code).toBe(1);
+      const doc = JSON.parse(r.stdout) as { errors: Array<{ workspace_id: number; code: string }> };
+      expect(doc.errors).toEqual([expect.objectContaining({ workspace_id: BAD, code: 'E_API_ANSWER' })]);
+      expect(mutating(api)).toEqual([`POST /subscriptions/${GOOD}`]);
+    },
+  );
+});
+
 describe('a list that repeats a subscription id', () => {
   it('fails its workspace with E_API_ANSWER and deletes nothing (before: the declared one was deleted)', async () => {
     // wanted-bad matches id 5; the second entry with id 5 looked undeclared, so prune sent DELETE 5.

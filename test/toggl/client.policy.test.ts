@@ -328,22 +328,39 @@ describe('answers the client refuses to guess at', () => {
     expect(list[0]?.event_filters).toEqual([]);
   });
 
-  it('accepts {items: [...]}, {items: null}, null and an empty body as list answers', async () => {
+  it('accepts the documented list answers: an array, and {items: [...]}', async () => {
     nock(BASE)
       .get('/subscriptions/1')
       .reply(200, { items: [sub] })
       .get('/subscriptions/1')
-      .reply(200, { items: null })
-      .get('/subscriptions/1')
-      .reply(200, 'null')
-      .get('/subscriptions/1')
-      .reply(200, '');
+      .reply(200, []);
     const api = client();
     expect(await api.listSubscriptions(1)).toEqual([sub]);
     expect(await api.listSubscriptions(1)).toEqual([]);
-    expect(await api.listSubscriptions(1)).toEqual([]);
-    expect(await api.listSubscriptions(1)).toEqual([]);
   });
+
+  it.each([
+    ['an empty body', 200, '', {}],
+    ['a whitespace-only body', 200, ' \n\t ', {}],
+    ['null', 200, 'null', {}],
+    ['{"items": null}', 200, '{"items":null}', {}],
+    ['{"data": []}', 200, '{"data":[]}', {}],
+    ['a 204 without a body', 204, '', {}],
+    ['an empty body labelled gzip', 200, '', { 'Content-Encoding': 'gzip' }],
+    ['a list labelled gzip that is not gzip', 200, '[]', { 'Content-Encoding': 'gzip' }],
+    ['a body labelled br', 200, Buffer.from([0x8b, 0x00, 0x80]), { 'Content-Encoding': 'br' }],
+  ])(
+    'a list answer that is %s is E_API_ANSWER, never an empty workspace',
+    async (_what, status, body, headers) => {
+      nock(BASE).get('/subscriptions/1').reply(status, body, headers);
+      const err = await client()
+        .listSubscriptions(1)
+        .catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ApiError);
+      expect(err).toMatchObject({ code: 'E_API_ANSWER', path: '/subscriptions/1', workspaceId: 1 });
+      expect((err as Error).message).toMatch(/unexpected answer/);
+    },
+  );
 
   it('does not follow a redirect (it would carry the Authorization header elsewhere)', async () => {
     const other = nock('https://elsewhere.test').get('/steal').reply(200, '[]');
