@@ -76,34 +76,61 @@ const builtinsViaRequire = {
 };
 
 /**
- * got imports http2-wrapper at start-up for its `http2: true` option, which this program never sets;
- * loading it costs more than the rest of got's dependencies together (it loads node:http2 and builds a
- * TLS socket to find a class). Here got receives a stand-in that loads the real module on first use, so
- * got itself is unchanged and an HTTP/2 request would still work.
+ * Libraries imported at start-up for options a run rarely or never uses, each loaded on first use
+ * instead: the importer receives a stand-in per export that loads the real module when it is first
+ * touched (called, constructed, read, or used with instanceof), so got itself is unchanged and the
+ * option would still work. Value: the exports got imports, and whether the module is CommonJS (its default
+ * export is then the module object).
+ * - http2-wrapper, for `http2: true`: loads node:http2 and builds a TLS socket to find a class; it cost
+ *   more than the rest of got's dependencies together.
+ * - cacheable-request (with keyv, http-cache-semantics, normalize-url), for `cache`.
+ * - cacheable-lookup, for `dnsCache`.
  */
-const lazyHttp2Wrapper = {
-  name: 'lazy-http2-wrapper',
+const LAZY_LIBRARIES = {
+  'http2-wrapper': { exports: ['default'], commonjs: true },
+  'cacheable-request': { exports: ['default', 'CacheError'], commonjs: false },
+  'cacheable-lookup': { exports: ['default'], commonjs: false },
+  // Ours: the proxy agents, needed only when HTTPS_PROXY & co. apply (src/toggl/proxy.ts).
+  hpagent: { exports: ['HttpProxyAgent', 'HttpsProxyAgent'], commonjs: true },
+};
+
+const lazyLibraries = {
+  name: 'lazy-libraries',
   setup(b) {
-    b.onResolve({ filter: /^http2-wrapper$/ }, (args) =>
-      args.namespace === 'lazy-http2-wrapper'
+    const names = Object.keys(LAZY_LIBRARIES);
+    const filter = new RegExp(`^(${names.map((n) => n.replace(/[-/]/g, '\\$&')).join('|')})$`);
+    b.onResolve({ filter }, (args) =>
+      // The stand-in's own require() reaches the real module.
+      args.namespace === 'lazy-library' || args.kind !== 'import-statement'
         ? undefined
-        : { path: 'http2-wrapper', namespace: 'lazy-http2-wrapper', pluginData: args.resolveDir },
+        : { path: args.path, namespace: 'lazy-library', pluginData: args.resolveDir },
     );
-    b.onLoad({ filter: /.*/, namespace: 'lazy-http2-wrapper' }, (args) => ({
-      contents: [
+    b.onLoad({ filter: /.*/, namespace: 'lazy-library' }, (args) => {
+      const { exports, commonjs } = LAZY_LIBRARIES[args.path];
+      const pick = (name) => (commonjs && name === 'default' ? 'load()' : `load()[${JSON.stringify(name)}]`);
+      const lines = [
         'let real;',
-        "const load = () => (real ??= require('http2-wrapper'));",
-        // esbuild's import interop asks for __esModule and copies own keys when got's module starts;
-        // neither may load the real module (it is CommonJS: no __esModule, and got uses `.auto` and
-        // `.globalAgent` only).
-        'module.exports = new Proxy({}, {',
-        "  get: (_, key) => (key === '__esModule' ? undefined : load()[key]),",
-        '  has: (_, key) => key in load(),',
-        '});',
-      ].join('\n'),
-      loader: 'js',
-      resolveDir: args.pluginData,
-    }));
+        `const load = () => (real ??= require(${JSON.stringify(args.path)}));`,
+        // A function target, so that a class stand-in can be called and constructed; every other
+        // operation is forwarded to the real export.
+        'const lazy = (get) => {',
+        '  const standIn = new Proxy(function () {}, {',
+        '    get: (_, key) => get()[key],',
+        '    has: (_, key) => key in get(),',
+        '    apply: (_, self, args) => Reflect.apply(get(), self, args),',
+        '    construct: (_, args, newTarget) =>',
+        '      Reflect.construct(get(), args, newTarget === standIn ? get() : newTarget),',
+        '  });',
+        '  return standIn;',
+        '};',
+        ...exports.map((name) =>
+          name === 'default'
+            ? `export default lazy(() => ${pick(name)});`
+            : `export const ${name} = lazy(() => ${pick(name)});`,
+        ),
+      ];
+      return { contents: lines.join('\n'), loader: 'js', resolveDir: args.pluginData };
+    });
   },
 };
 
@@ -121,7 +148,7 @@ const shipped = await build({
   sourcemap: false,
   legalComments: 'none',
   metafile: true,
-  plugins: [builtinsViaRequire, lazyHttp2Wrapper],
+  plugins: [builtinsViaRequire, lazyLibraries],
 });
 writeFileSync(`${outdir}/THIRD_PARTY_LICENSES.txt`, thirdPartyLicenses(shipped.metafile));
 if (outdir === `${root}dist`) {

@@ -115,8 +115,10 @@ describe('what a command loads at start-up', () => {
       expect(loads.packages.has(pkg), `plan loaded ${pkg}`).toBe(false);
     }
     expect(loads.ajvFiles.every((f) => f.includes('/ajv/dist/runtime/'))).toBe(true);
-    // http2-wrapper is bundled beside got but loads on first use (scripts/build.mjs): never, here.
+    // got's HTTP/2 wrapper and DNS cache are bundled beside it but load on first use (scripts/build.mjs),
+    // which never comes: they would bring node:http2 and node:dns.
     expect(loads.builtins.has('http2')).toBe(false);
+    expect(loads.builtins.has('dns')).toBe(false);
     // Node 22 and 24 load their internal fetch (undici) when node:http is imported as an ES module.
     expect([...loads.builtins].filter((b) => b.includes('undici'))).toEqual([]);
   });
