@@ -85,14 +85,7 @@ export async function startReceiver(): Promise<Receiver> {
   return receiver;
 }
 
-/** A loopback port with nothing listening: bind, note the port, close. */
-export async function closedPort(): Promise<number> {
-  const server = http.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as AddressInfo).port;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
+export { closedPort } from '../support/e2e.js';
 
 export const sub = (over: Record<string, unknown> = {}) => ({
   description: 'Slack: new projects',
