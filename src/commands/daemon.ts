@@ -52,6 +52,8 @@ export async function runDaemon(opts: DaemonCommandOptions, io: Io = processIo):
     hooks: {
       onResponse: (info) => {
         recorder.apiResponse(info);
+        // Said every time: at most one line per request, and a broken proxy or API should be seen.
+        if (info.quotaProblem) logger.warn({ method: info.method, path: info.path }, info.quotaProblem);
         const now = Date.now();
         budget.observe(
           TOKEN_ALIAS,

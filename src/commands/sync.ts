@@ -77,6 +77,9 @@ export async function runSync(opts: SyncOptions, io: Io = processIo): Promise<nu
     (alias) => ({
       onRetry: (info) => logger.warn({ ...info, token_alias: alias }, 'retrying an API request'),
       onToken: (token) => secrets.addToken(token),
+      onResponse: (info) => {
+        if (info.quotaProblem) logger.warn({ method: info.method, path: info.path }, info.quotaProblem);
+      },
       signal: clientStop.signal,
     }),
   );

@@ -102,7 +102,11 @@ export class QuotaBudget {
       s.remaining = answer.remaining;
       s.limit = Math.max(s.limit ?? 0, answer.remaining + (answer.status === 402 ? 0 : 1));
     }
-    if (answer.resetsIn !== undefined) s.resetsAt = now + answer.resetsIn * 1000;
+    // Bounded here too (readQuota already clamps): a window resets within the window, whatever was read.
+    const resetsIn = answer.resetsIn;
+    if (resetsIn !== undefined && Number.isFinite(resetsIn) && resetsIn >= 0) {
+      s.resetsAt = now + Math.min(resetsIn * 1000, this.settings.windowMs);
+    }
     if (answer.status === 402 && answer.remaining === undefined) s.remaining = 0;
     if (answer.status === 429) {
       s.rateLimited++;
@@ -183,6 +187,7 @@ export class QuotaBudget {
         later((inWindow[excess - 1] as number) + this.settings.windowMs, 'share');
       }
     }
-    return { at, reason };
+    // The rules above never ask for more than a window past due; this keeps it so whatever they read.
+    return { at: Math.min(at, dueAt + this.settings.windowMs), reason };
   }
 }

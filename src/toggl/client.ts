@@ -267,6 +267,7 @@ export class TogglClient implements TogglApi {
       durationMs: answer.durationMs,
       quotaRemaining: quota.remaining,
       quotaResetsIn: quota.resetsIn,
+      quotaProblem: quota.problem,
     };
     this.report(() => this.hooks.onResponse?.(info));
     this.report(() => this.hooks.logger?.debug({ ...info }, 'API request'));

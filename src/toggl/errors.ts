@@ -11,7 +11,7 @@ import {
   TimeoutError,
   ValidationError,
 } from '../errors.js';
-import { headerNumber } from './quota.js';
+import { quotaResetsIn } from './quota.js';
 
 /** The API's own message from an error body: a JSON string (per the Swagger), an object, or plain text. */
 export function apiMessageFrom(body: string): string | undefined {
@@ -69,7 +69,7 @@ export function errorForStatus(
   const retryAfter = parseRetryAfter(Array.isArray(ra) ? ra[0] : ra);
   if (status === 400) return new ValidationError(ctx);
   if (status === 401 || status === 403) return new AuthError(ctx);
-  if (status === 402) return new QuotaError(ctx, headerNumber(headers['x-toggl-quota-resets-in']));
+  if (status === 402) return new QuotaError(ctx, quotaResetsIn(headers['x-toggl-quota-resets-in']).seconds);
   if (status === 404) return new NotFoundError(withBaseUrlHint(ctx, apiUrl));
   if (status === 410) return new GoneError(ctx);
   if (status === 429) return new RateLimitError(ctx, retryAfter);

@@ -9,7 +9,10 @@ export interface ResponseInfo {
   status: number;
   durationMs: number;
   quotaRemaining?: number | undefined;
+  /** Seconds, at most an hour (src/toggl/quota.ts). */
   quotaResetsIn?: number | undefined;
+  /** A quota header that was ignored or clamped, and why: worth a warning (src/toggl/quota.ts). */
+  quotaProblem?: string | undefined;
 }
 
 /** A failed attempt about to be retried, or a 402 being waited out (`attempt` 0, quota mode `wait`). */

@@ -62,6 +62,19 @@ describe('QuotaBudget', () => {
     expect(fresh.nextPeriodic('default', 1, T0 + 9 * MIN).at).toBe(T0 + 10 * MIN);
   });
 
+  it('never waits more than one window, whatever reset time it is told', () => {
+    const budget = new QuotaBudget({ share: 0.25 });
+    budget.observe('default', { status: 200, remaining: 29, resetsIn: 3600 }, T0 - 2 * HOUR);
+    // Nothing left, and a reset "in 3,000 years" (a broken proxy, a hostile server).
+    budget.observe('default', { status: 200, remaining: 0, resetsIn: 99_999_999_999 }, T0);
+    expect(budget.nextPeriodic('default', 1, T0)).toEqual({ at: T0 + HOUR, reason: 'low-quota' });
+    for (const resetsIn of [-5, Number.NaN, Number.POSITIVE_INFINITY]) {
+      const b = new QuotaBudget({ share: 0.25 });
+      b.observe('default', { status: 200, remaining: 0, resetsIn }, T0);
+      expect(b.nextPeriodic('default', 1, T0).at, String(resetsIn)).toBeLessThanOrEqual(T0 + HOUR);
+    }
+  });
+
   it('refuses a share outside (0, 1]', () => {
     expect(() => new QuotaBudget({ share: 0 })).toThrow(RangeError);
     expect(() => new QuotaBudget({ share: 1.5 })).toThrow(RangeError);
