@@ -168,7 +168,9 @@ function intFromEnv(
 ): number {
   const raw = env[name];
   if (raw === undefined || raw.trim() === '') return fallback;
-  const value = Number(raw);
+  // Plain decimal digits only: Number() also reads '0x10', '1e3', '0b1' and '5.0', none of which a
+  // person means as a count of milliseconds.
+  const value = /^\d+$/.test(raw.trim()) ? Number(raw.trim()) : Number.NaN;
   if (!Number.isSafeInteger(value) || value < min || value > max) {
     throw new TwsError('E_CONFIG', `${name} must be an integer from ${min} to ${max}, got '${raw}'`);
   }

@@ -26,7 +26,75 @@ export function parseBody(text: string, expect: Expect, ctx: ApiErrorContext): u
     if (expect === 'any') return text;
     throw unexpected(ctx, 'JSON');
   }
+  if (expect === 'json') {
+    const problem = jsonTextProblem(text);
+    if (problem) {
+      throw new ApiError(
+        'E_API_ANSWER',
+        ctx,
+        `unexpected answer from the API: ${problem}; nothing in this workspace is planned or changed until the answer is well-formed`,
+      );
+    }
+  }
   return parsed;
+}
+
+/** Fields the Swagger types as integers: written with a fraction or an exponent, they are refused. */
+const INTEGER_FIELDS = new Set([
+  'subscription_id',
+  'workspace_id',
+  'user_id',
+  'max_webhooks',
+  'max_events_per_webhook',
+]);
+
+/**
+ * What JSON.parse hides in a valid JSON text: an object that repeats a key (parsers disagree on which
+ * value wins, and the last one can make an entry read as another's id) and an integer field written as
+ * `1e6` or `5.0` (a number no integer encoder writes). Run on text that JSON.parse accepted, so the
+ * tokens are well-formed; a linear scan, keys decoded only for comparison. Names fields, never values.
+ */
+export function jsonTextProblem(text: string): string | undefined {
+  // One entry per open container: the keys seen so far for an object, null for an array.
+  const stack: Array<Set<string> | null> = [];
+  let expectingKey = false;
+  let lastKey: string | undefined;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      let j = i + 1;
+      while (text.charCodeAt(j) !== 0x22) j += text.charCodeAt(j) === 0x5c ? 2 : 1;
+      const keys = stack.at(-1);
+      if (keys && expectingKey) {
+        const key = JSON.parse(text.slice(i, j + 1)) as string;
+        if (keys.has(key)) return `an object repeats the key ${JSON.stringify(key.slice(0, 40))}`;
+        keys.add(key);
+        lastKey = key;
+        expectingKey = false;
+      }
+      i = j;
+    } else if (c === 0x7b) {
+      stack.push(new Set());
+      expectingKey = true;
+    } else if (c === 0x5b) stack.push(null);
+    else if (c === 0x7d || c === 0x5d) stack.pop();
+    else if (c === 0x2c) expectingKey = stack.at(-1) != null;
+    else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
+      let j = i;
+      while (j < text.length && /[-+0-9.eE]/.test(text.charAt(j))) j++;
+      const inObject = stack.at(-1) != null;
+      if (
+        inObject &&
+        lastKey !== undefined &&
+        INTEGER_FIELDS.has(lastKey) &&
+        /[.eE]/.test(text.slice(i, j))
+      ) {
+        return `${lastKey} is not written as an integer`;
+      }
+      i = j - 1;
+    }
+  }
+  return undefined;
 }
 
 /**
@@ -68,10 +136,6 @@ export function subscriptionList(body: unknown, ctx: ApiErrorContext): Subscript
   const out: Subscription[] = [];
   items.forEach((item, index) => {
     const s = isObject(item) ? ({ ...(item as object) } as Record<string, unknown>) : undefined;
-    // Ids are integers in the Swagger; an implementation that sends them as digit strings is still clear.
-    for (const key of ['subscription_id', 'workspace_id'] as const) {
-      if (s && typeof s[key] === 'string' && /^\d+$/.test(s[key] as string)) s[key] = Number(s[key]);
-    }
     if (!s) throw malformed(ctx, index, undefined, 'is not an object');
     // A soft-deleted subscription (a real deleted_at time) no longer exists for planning purposes. A Go
     // zero time ("0001-01-01T00:00:00Z") or an empty value means "not deleted".
@@ -100,8 +164,7 @@ function firstDuplicateId(items: readonly unknown[]): number | undefined {
   const seen = new Set<number>();
   for (const item of items) {
     if (!isObject(item)) continue;
-    const raw = (item as Record<string, unknown>)['subscription_id'];
-    const id = typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : raw;
+    const id = (item as Record<string, unknown>)['subscription_id'];
     if (typeof id !== 'number') continue;
     if (seen.has(id)) return id;
     seen.add(id);
@@ -143,11 +206,20 @@ export function subscriptionShapeProblem(
   if (pending !== undefined && pending !== null && typeof pending !== 'boolean') {
     return 'has_pending_events is not true or false';
   }
+  // Ids are integers in the Swagger; a digit string, a missing workspace_id or another workspace's id
+  // is an entry that cannot be trusted to be this workspace's (every call targets only the workspace
+  // being reconciled).
   const ws = s['workspace_id'];
-  if (ws !== undefined && ws !== null) {
-    if (typeof ws !== 'number') return 'workspace_id is not a number';
-    if (workspaceId !== undefined && ws !== workspaceId) return 'workspace_id names another workspace';
-  }
+  if (typeof ws !== 'number' || !Number.isSafeInteger(ws) || ws <= 0)
+    return 'workspace_id is not a positive integer';
+  if (workspaceId !== undefined && ws !== workspaceId) return 'workspace_id names another workspace';
+  const user = s['user_id'];
+  if (
+    user !== undefined &&
+    user !== null &&
+    (typeof user !== 'number' || !Number.isSafeInteger(user) || user <= 0)
+  )
+    return 'user_id is not a positive integer';
   return undefined;
 }
 

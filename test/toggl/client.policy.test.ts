@@ -258,11 +258,7 @@ describe('answers the client refuses to guess at', () => {
     ['no url_callback', { url_callback: undefined }, 'subscription 7 url_callback is not a string'],
     ['enabled as a string', { enabled: 'yes' }, 'subscription 7 enabled is not true or false'],
     ['a number as description', { description: 42 }, 'subscription 7 description is not a string'],
-    [
-      'a fractional id',
-      { subscription_id: 7.5 },
-      'entry 1 of the list subscription_id is not a positive integer',
-    ],
+    ['a fractional id', { subscription_id: 7.5 }, 'subscription_id is not written as an integer'],
     ['another workspace', { workspace_id: 2 }, 'subscription 7 workspace_id names another workspace'],
     ['a secret that is not a string', { secret: { value: 'x' } }, 'subscription 7 secret is not a string'],
   ])(

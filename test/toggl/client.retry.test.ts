@@ -224,11 +224,11 @@ describe('retry policy', () => {
     await expect(client().listSubscriptions(2)).rejects.toMatchObject({ code: 'E_API_ANSWER' });
   });
 
-  it('reads digit-string ids and drops soft-deleted subscriptions, but not a Go zero deleted_at', async () => {
+  it('drops soft-deleted subscriptions, but not a Go zero deleted_at', async () => {
     nock(BASE)
       .get('/subscriptions/1')
       .reply(200, [
-        { ...sub, subscription_id: '7', workspace_id: '1' },
+        { ...sub, subscription_id: 7, workspace_id: 1 },
         { ...sub, subscription_id: 8, description: 'gone', deleted_at: '2026-01-01T00:00:00Z' },
         { ...sub, subscription_id: 9, description: 'zero', deleted_at: '0001-01-01T00:00:00Z' },
       ]);

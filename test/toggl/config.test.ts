@@ -146,6 +146,19 @@ describe('clientConfigFromEnv', () => {
   });
 
   it.each([
+    ['TOGGL_REQUEST_SPACING_MS', '0x10', 60_000],
+    ['TOGGL_TIMEOUT_MS', '1e3', 600_000],
+    ['TOGGL_RETRY_MIN_MS', '0b11', 600_000],
+    ['TOGGL_RETRY_MAX_MS', '100.0', 600_000],
+    ['TOGGL_RETRY_MAX_TIME_MS', '+500', 3_600_000],
+    ['TOGGL_RETRIES', '0o7', 20],
+  ])('%s=%s is refused: only plain decimal digits (Number() read these as numbers)', (name, raw, max) => {
+    expect(() => clientConfigFromEnv({ TOGGL_API_TOKEN: 't-12345', [name]: raw })).toThrow(
+      `${name} must be an integer from ${name === 'TOGGL_TIMEOUT_MS' ? 1 : 0} to ${max}, got '${raw}'`,
+    );
+  });
+
+  it.each([
     ['TOGGL_REQUEST_SPACING_MS', '60001', 60_000],
     ['TOGGL_TIMEOUT_MS', '2147483648', 600_000],
     ['TOGGL_RETRY_MIN_MS', '99999999999', 600_000],

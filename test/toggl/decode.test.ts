@@ -74,3 +74,51 @@ describe('a list answer that is not a list is never an empty workspace', () => {
     expect(listFrom('{"items":[]}')).toEqual([]);
   });
 });
+
+describe('an entry that cannot be trusted to be of the workspace asked for', () => {
+  it.each([
+    ['no workspace_id', { workspace_id: undefined }, 'subscription 5 workspace_id is not a positive integer'],
+    [
+      'workspace_id as a string',
+      { workspace_id: '1' },
+      'subscription 5 workspace_id is not a positive integer',
+    ],
+    ['workspace_id null', { workspace_id: null }, 'subscription 5 workspace_id is not a positive integer'],
+    ['another workspace_id', { workspace_id: 2 }, 'subscription 5 workspace_id names another workspace'],
+    ['subscription_id as a string', { subscription_id: '5' }, 'subscription_id is not a positive integer'],
+    ['user_id as a string', { user_id: '10' }, 'subscription 5 user_id is not a positive integer'],
+  ])('%s is refused', (_what, over, message) => {
+    const err = refusal(() => listFrom(JSON.stringify([entry(5, 'a', over)])));
+    expect(err.message).toContain(message);
+  });
+
+  it.each([
+    ['subscription_id', '"subscription_id":5.0', '"subscription_id":5'],
+    ['subscription_id', '"subscription_id":5e0', '"subscription_id":5'],
+    ['workspace_id', '"workspace_id":1E0', '"workspace_id":1'],
+    ['user_id', '"user_id":1e1', '"user_id":10'],
+    ['user_id', '"user_id":10.000', '"user_id":10'],
+  ])('%s written as a float (%s) is refused, though JSON.parse reads an integer', (field, to, from) => {
+    const text = JSON.stringify([entry(5, 'a')]).replace(from, to);
+    expect(text).toContain(to);
+    expect(refusal(() => listFrom(text)).message).toContain(`${field} is not written as an integer`);
+  });
+
+  it('a repeated key is refused whichever value it holds', () => {
+    const text = JSON.stringify([entry(5, 'a')]).replace('"enabled":true', '"enabled":true,"enabled":true');
+    expect(refusal(() => listFrom(text)).message).toContain('an object repeats the key "enabled"');
+  });
+
+  it('floats and look-alike keys elsewhere are read: inside strings, in other fields, in nested objects', () => {
+    const text = JSON.stringify([
+      entry(5, 'subscription_id: 1.5, "user_id":2e3', {
+        has_pending_events: false,
+        url_callback: 'https://h.example/?workspace_id=1e3',
+      }),
+      entry(6, 'b'),
+    ]);
+    expect(listFrom(text).map((s) => s.subscription_id)).toEqual([5, 6]);
+    // The same key in two different objects is not a repeat.
+    expect(listFrom(`{"items":${text}}`)).toHaveLength(2);
+  });
+});
