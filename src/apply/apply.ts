@@ -43,7 +43,13 @@ export async function applyPlan(input: ApplyInput): Promise<{ outcomes: ChangeOu
   const indexOf = new Map(input.planned.map((p, i) => [p, i]));
   // Renames (src/plan/plan.ts pairRenames): the new subscription is created first. The old one is
   // deleted only if that worked; a create the workspace's limit refused is retried after the delete.
-  const renames = new Map<number, { planned: ChangeOutcome; outcome: ChangeOutcome; limited: boolean }>();
+  const renames = new Map<
+    number,
+    { planned: ChangeOutcome; outcome: ChangeOutcome; limited: boolean; kept?: string | undefined }
+  >();
+  const replaced = new Map<number, Subscription>();
+  for (const p of input.planned)
+    if (p.change.action === 'delete') replaced.set(p.change.subscription_id, p.change.live);
   await inLanes(
     pending,
     (p) => laneOf(p.change.workspace_id),
@@ -60,7 +66,7 @@ export async function applyPlan(input: ApplyInput): Promise<{ outcomes: ChangeOu
         outcome = {
           change,
           status: 'failed',
-          error: `not attempted: its replacement ${JSON.stringify(rename.planned.change.description)} was not created, so this subscription is kept`,
+          error: `not attempted: its replacement ${JSON.stringify(rename.planned.change.description)} was not created${rename.kept ? ` (${rename.kept})` : ''}, so this subscription is kept`,
         };
         logger?.warn(
           {
@@ -74,8 +80,9 @@ export async function applyPlan(input: ApplyInput): Promise<{ outcomes: ChangeOu
       }
       outcomes[indexOf.get(planned) as number] = outcome;
       if (change.action === 'create' && change.replaces !== undefined) {
-        const limited = outcome.status === 'failed' && isEnabledLimitError(outcome.error);
-        renames.set(change.replaces, { planned, outcome, limited });
+        const refusedBy = outcome.status === 'failed' ? enabledLimitUser(outcome.error) : undefined;
+        const kept = refusedBy && whyDeletingFreesNoSlot(replaced.get(change.replaces), refusedBy);
+        renames.set(change.replaces, { planned, outcome, limited: refusedBy !== undefined && !kept, kept });
       }
       if (rename?.limited && outcome.status === 'applied') {
         // The order was forced: no room for both at once, so the old one went first; now the new one.
@@ -138,7 +145,35 @@ export async function applyChange(
   }
 }
 
-/** The API's refusal of one more enabled subscription (docs: "already reached the limit of N enabled"). */
-function isEnabledLimitError(message: string | undefined): boolean {
-  return message !== undefined && /reached the limit of \d+ enabled/i.test(message);
+/**
+ * The API's refusal of one more enabled subscription ("User {user_id} already reached the limit of N
+ * enabled subscriptions for workspace W"): which user it counts against (the token's), `null` when the
+ * message names none, undefined when it is not that refusal.
+ */
+function enabledLimitUser(message: string | undefined): { userId: number | null } | undefined {
+  if (message === undefined || !/reached the limit of \d+ enabled/i.test(message)) return undefined;
+  const user = /\bUser (\d+) already reached the limit/i.exec(message);
+  return { userId: user ? Number(user[1]) : null };
+}
+
+/**
+ * Why deleting the old half of a rename would not make room for the new one, or undefined when it
+ * would. The limit counts enabled subscriptions per user and workspace: deleting a disabled one, or one
+ * that another user owns, frees nothing, and the rename would end with the old one deleted and the new
+ * one refused again. When the list carries a user id the refusal's user must be known and equal.
+ */
+function whyDeletingFreesNoSlot(
+  old: Subscription | undefined,
+  refusedBy: { userId: number | null },
+): string | undefined {
+  if (!old) return 'the workspace limit refused it';
+  if (!old.enabled) {
+    return 'the workspace limit refused it, and deleting this disabled subscription would free no enabled slot';
+  }
+  if (typeof old.user_id === 'number' && old.user_id !== refusedBy.userId) {
+    return refusedBy.userId === null
+      ? 'the workspace limit refused it, and it is not known whether this subscription counts against the same user'
+      : `the workspace limit refused it for user ${refusedBy.userId}, and this subscription belongs to user ${old.user_id}, so deleting it would free no slot`;
+  }
+  return undefined;
 }

@@ -259,7 +259,8 @@ export function massDeleteViolation(wp: WorkspacePlan): GuardError | undefined {
  * event filters (a rename keeps its endpoint and events) are paired, one to one in plan order: the create runs first and the delete only
  * once it succeeded (src/apply/apply.ts), so an unreachable URL or a refused create never leaves the
  * workspace without the subscription. When the workspace's enabled-subscription limit refuses the
- * create, apply falls back to delete-then-create and says the order was forced.
+ * create, apply falls back to delete-then-create and says the order was forced, but only when the
+ * delete frees a slot for the token's user (docs/plan-rules.md#renames).
  */
 function pairRenames(grouped: Array<{ group: number; order: string | number; change: Change }>): void {
   const deletes = grouped.filter((g) => g.change.action === 'delete');
