@@ -149,6 +149,9 @@ const shipped = await build({
   legalComments: 'none',
   metafile: true,
   plugins: [builtinsViaRequire, lazyLibraries],
+  // Intl.ListFormat built on first use, not at start-up (src/util/lazy-list-format.ts).
+  define: { ...common.define, 'Intl.ListFormat': 'LazyListFormat' },
+  inject: ['src/util/lazy-list-format.ts'],
 });
 writeFileSync(`${outdir}/THIRD_PARTY_LICENSES.txt`, thirdPartyLicenses(shipped.metafile));
 if (outdir === `${root}dist`) {

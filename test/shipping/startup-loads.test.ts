@@ -29,6 +29,8 @@ interface Loads {
   ajvFiles: string[];
   /** Node built-in modules the process loaded. */
   builtins: Set<string>;
+  /** Intl.ListFormat objects constructed (each loads ICU data). */
+  listFormats: number;
 }
 
 let meta: Metafile;
@@ -45,9 +47,17 @@ async function loadsOf(args: string[], env: Record<string, string>): Promise<Loa
   expect(run.stderr).toBe('');
   expect(run.code).toBe(0);
   const lines = readFileSync(record, 'utf8').split('\n');
-  const loads: Loads = { chunks: [], packages: new Set(), ajvFiles: [], builtins: new Set() };
+  const loads: Loads = {
+    chunks: [],
+    packages: new Set(),
+    ajvFiles: [],
+    builtins: new Set(),
+    listFormats: -1,
+  };
   for (const line of lines) {
     if (line.startsWith('builtin:')) loads.builtins.add(line.slice('builtin:'.length));
+    if (line.startsWith('intl-list-formats:'))
+      loads.listFormats = Number(line.slice('intl-list-formats:'.length));
     if (!line.startsWith('file:')) continue;
     const chunk = `dist/${fileURLToPath(line).split('/dist/').pop()}`;
     loads.chunks.push(chunk);
@@ -62,6 +72,7 @@ async function loadsOf(args: string[], env: Record<string, string>): Promise<Loa
   // The recorder saw the run at all: the entry file is always loaded, and so is node:fs.
   expect(loads.chunks).toContain('dist/cli.js');
   expect(loads.builtins.has('fs')).toBe(true);
+  expect(loads.listFormats).toBeGreaterThanOrEqual(0);
   return loads;
 }
 
@@ -121,5 +132,7 @@ describe('what a command loads at start-up', () => {
     expect(loads.builtins.has('dns')).toBe(false);
     // Node 22 and 24 load their internal fetch (undici) when node:http is imported as an ES module.
     expect([...loads.builtins].filter((b) => b.includes('undici'))).toEqual([]);
+    // got's type checker words its messages with Intl.ListFormat: built when a message is, not before.
+    expect(loads.listFormats).toBe(0);
   });
 });

@@ -1,7 +1,8 @@
 // Preloaded with `node --import` by test/shipping/startup-loads.test.ts: records what a CLI run loads,
 // one line per module, into the file named by TWS_RECORD_LOADS. `file:` lines are the ES modules (the
 // bundle's chunks), seen by a module loader hook; `builtin:` lines are Node's own modules, read from
-// process.moduleLoadList at exit (a hook does not see those: the bundle reaches them by require()).
+// process.moduleLoadList at exit (a hook does not see those: the bundle reaches them by require());
+// `intl-list-formats:` counts the Intl.ListFormat objects built.
 import { appendFileSync } from 'node:fs';
 import * as nodeModule from 'node:module';
 import { isMainThread } from 'node:worker_threads';
@@ -17,10 +18,19 @@ export function load(url, context, nextLoad) {
 if (isMainThread && out) {
   if (nodeModule.registerHooks) nodeModule.registerHooks({ load });
   else nodeModule.register(import.meta.url);
+  // Intl formatters are costly to build (ICU data): count the ListFormats the run constructs.
+  const { ListFormat } = Intl;
+  let listFormats = 0;
+  Intl.ListFormat = class extends ListFormat {
+    constructor(...args) {
+      super(...args);
+      listFormats++;
+    }
+  };
   process.on('exit', () => {
     const builtins = process.moduleLoadList
       .filter((m) => m.startsWith('NativeModule '))
       .map((m) => `builtin:${m.slice('NativeModule '.length)}\n`);
-    appendFileSync(out, builtins.join(''));
+    appendFileSync(out, `${builtins.join('')}intl-list-formats:${listFormats}\n`);
   });
 }
