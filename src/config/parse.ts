@@ -14,6 +14,7 @@ import {
   type YAMLError,
 } from 'yaml';
 import type { ConfigIssue, SourcePosition } from '../errors.js';
+import { firstLoneSurrogate } from '../util/unicode.js';
 import { MAX_DEPTH, MAX_EXPANDED_VALUES } from './limits.js';
 import { buildTree, type Tree } from './nodes.js';
 
@@ -127,7 +128,7 @@ function parseDocument(
 /**
  * Walks the node tree without recursion (so depth cannot overflow the stack), checking what the parser
  * lets through: nesting depth, keys that are not plain scalars, duplicate keys, aliases without anchor
- * or inside their own anchor. Returns the first alias in the text, where an alias bomb is reported.
+ * or inside their own anchor, strings holding a lone surrogate. Returns the first alias in the text, where an alias bomb is reported.
  */
 function walk(
   tree: Tree,
@@ -153,6 +154,21 @@ function walk(
         issues.push({
           ...at(offset),
           message: `alias '*${node.source}' is inside the node it refers to; such a cycle has no end`,
+        });
+      }
+      continue;
+    }
+    if (isScalar(node) && typeof node.value === 'string') {
+      const lone = firstLoneSurrogate(node.value);
+      // Only a double-quoted escape makes one (the file itself is UTF-8). Refused wherever it is: the
+      // API stores U+FFFD in its place, so the value would differ from the live one on every run.
+      if (lone) {
+        issues.push({
+          ...at(node.range?.[0] ?? 0),
+          message:
+            `this string holds a lone surrogate ${lone.codePoint} at position ${lone.index + 1}, half of a ` +
+            'UTF-16 pair and not a character; the API would store U+FFFD instead and the value would ' +
+            'never match (docs/plan-rules.md#descriptions); remove it',
         });
       }
       continue;

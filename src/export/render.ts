@@ -218,9 +218,12 @@ function undeclarableReason(sub: ExportedSubscription): string | undefined {
   return undefined;
 }
 
-/** An ignore pattern that matches exactly `text`: each glob character as a one-character set. */
+/**
+ * An ignore pattern that matches exactly `text`: each glob character as a one-character set. In the
+ * form descriptions are compared in (a lone surrogate as U+FFFD), which a file can hold.
+ */
 export function literalPattern(text: string): string {
-  return text.replace(/[*?[{]/g, (c) => `[${c}]`);
+  return descriptionKey(text).replace(/[*?[{]/g, (c) => `[${c}]`);
 }
 
 /** The API keeps descriptions unique; if it ever returns two, keep the oldest (lowest id) of each. */

@@ -11,18 +11,35 @@
  * invisible operators and the unassigned code points reserved for more of them), every control and
  * format character, every space but the ASCII one, line and paragraph separators, and the characters
  * that draw as a blank without being default-ignorable (U+2800 Braille pattern blank).
+ *
+ * A lone UTF-16 surrogate (`"\ud800"` in JSON or a YAML double-quoted string) is not a Unicode
+ * character at all. The loader refuses one anywhere in a file; a live description holding one is
+ * compared as if it were U+FFFD, what a UTF-8 system stores in its place, so a subscription is never
+ * planned again and again over an encoding difference. It is shown escaped, like invisible characters.
  */
 
 // `(?! )`: the ASCII space is the one separator a description may hold.
-const INVISIBLE_SOURCE = '(?! )[\\p{Default_Ignorable_Code_Point}\\p{Cc}\\p{Cf}\\p{Zs}\\p{Zl}\\p{Zp}\\u2800]';
+const INVISIBLE_SOURCE =
+  '(?! )[\\p{Default_Ignorable_Code_Point}\\p{Cc}\\p{Cf}\\p{Zs}\\p{Zl}\\p{Zp}\\u2800\\p{Cs}]';
 
 /** One invisible or space-look-alike code point (ASCII space is fine, and so are TAB/LF where a caller allows them). */
 export const INVISIBLE = new RegExp(INVISIBLE_SOURCE, 'u');
 const INVISIBLE_ALL = new RegExp(INVISIBLE_SOURCE, 'gu');
 
-/** The form descriptions are compared in. */
+/** A lone surrogate: with the `u` flag a paired one is part of its code point and never matches. */
+const LONE_SURROGATE = /\p{Cs}/u;
+const LONE_SURROGATE_ALL = /\p{Cs}/gu;
+
+/** The form descriptions are compared in: lone surrogates as U+FFFD, then NFC. */
 export function descriptionKey(description: string): string {
-  return description.normalize('NFC');
+  return description.replace(LONE_SURROGATE_ALL, '\ufffd').normalize('NFC');
+}
+
+/** `U+D800` and its 0-based index for the first lone surrogate of `text`, or undefined. */
+export function firstLoneSurrogate(text: string): { index: number; codePoint: string } | undefined {
+  const m = LONE_SURROGATE.exec(text);
+  if (!m) return undefined;
+  return { index: m.index, codePoint: `U+${m[0].charCodeAt(0).toString(16).toUpperCase()}` };
 }
 
 /** The description with every invisible character removed, for the ignore rule's safe side. */

@@ -101,6 +101,8 @@ describe('export (built CLI, emulator)', () => {
       liveEntry(101, 2, 'Empty filters', { event_filters: [] }),
       liveEntry(101, 3, 'Zero\u200bwidth'),
       liveEntry(101, 4, 'Normal'),
+      // A lone surrogate (from a JSON "\ud800" escape): the pattern holds U+FFFD, which a file can.
+      liveEntry(101, 5, 'Half\ud800pair'),
     ];
     const api = await startHostileApi((call) =>
       call.method === 'GET' && call.path === '/subscriptions/101' ? { body: list } : { status: 500 },
@@ -121,6 +123,7 @@ describe('export (built CLI, emulator)', () => {
       const yaml = readFileSync(file, 'utf8');
       expect(yaml).toContain('"No filters [[]legacy[*]]"');
       expect(yaml).toContain('"Zero\\u200bwidth"');
+      expect(yaml).toContain('"Half\ufffdpair"');
       // Before, a null list exported as `event_filters: []`, which validate refuses.
       const validated = await runCli(['validate', file]);
       expect(validated.stderr).toBe('');

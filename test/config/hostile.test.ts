@@ -275,3 +275,42 @@ describe('keys', () => {
     ]);
   });
 });
+
+describe('lone surrogates (half a UTF-16 pair, only a double-quoted escape can make one)', () => {
+  const sub = (field: string, value: string) =>
+    [
+      'workspace_id: 1',
+      'subscriptions:',
+      `  - description: ${field === 'description' ? value : '"ok"'}`,
+      `    url_callback: ${field === 'url_callback' ? value : 'https://hooks.example.com/a'}`,
+      ...(field === 'secret' ? [`    secret: ${value}`] : []),
+      '    event_filters: [{ entity: project, action: created }]',
+      '',
+    ].join('\n');
+
+  it.each([
+    ['description', 3, 18, '"Slack \\ud800 projects"', 'U+D800 at position 7'],
+    ['secret', 5, 13, '"s3cr3t-\\udfff"', 'U+DFFF at position 8'],
+    ['url_callback', 4, 19, '"https://hooks.example.com/\\ud83d"', 'U+D83D at position 27'],
+  ])('refuses one in a %s, at its line and column', async (field, line, col, value, where) => {
+    expect(await refuse(sub(field, value))).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^${line}:${col}: this string holds a lone surrogate ${where.replace('+', '\\+')}, .*U\\+FFFD`,
+        ),
+      ),
+    ]);
+  });
+
+  it('refuses one in an ignore pattern too, and takes a whole pair (an emoji written as escapes)', async () => {
+    const head = 'workspace_id: 1\nsubscriptions: []\n';
+    expect(await refuse(`${head}ignore: ["Zap\\udc00*"]\n`)).toEqual([
+      expect.stringMatching(/^3:10: this string holds a lone surrogate U\+DC00 at position 4/),
+    ]);
+    const dir = writeTree({
+      'ok.yaml': `workspace_id: 1\nsubscriptions:\n  - description: "\\ud83d\\ude80 deploys"\n    url_callback: https://hooks.example.com/a\n    event_filters: [{ entity: project, action: created }]\n`,
+    });
+    const state = await loadDesiredState([dir], {});
+    expect([...(state.workspaces[0]?.subscriptions.keys() ?? [])]).toEqual(['🚀 deploys']);
+  });
+});

@@ -130,3 +130,44 @@ describe('ignore patterns', () => {
     expect(mutatingCalls(e.emu)).toEqual([]);
   });
 });
+
+describe('lone surrogates (half a UTF-16 pair: not a character)', () => {
+  it('a declared one is an error at FILE:LINE:COL, and no API call is made', async () => {
+    const dir = e.files({
+      'a.yaml': yamlDoc({ workspace_id: WS, subscriptions: [declared('Slack\ud800 projects')] }),
+    });
+    const r = await e.cli(['sync', dir]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('a.yaml:3:18: this string holds a lone surrogate U+D800 at position 6');
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(e.emu.calls).toEqual([]);
+  });
+
+  it('a live one is the description with U+FFFD in its place: updated in place, then two plans find nothing', async () => {
+    const live = e.emu.seed(WS, {
+      ...hook('Slack\udc00 projects'),
+      url_callback: 'https://hooks.example.com/old',
+    });
+    e.emu.resetCalls();
+    const dir = e.files({
+      'ws.yaml': yamlDoc({
+        workspace_id: WS,
+        prune: true,
+        subscriptions: [declared('Slack\ufffd projects')],
+      }),
+    });
+    const shown = await e.cli(['plan', dir]);
+    expect(shown.stdout).toContain('~ update "Slack\ufffd projects"');
+    const applied = await e.cli(['sync', dir]);
+    expect(applied.code).toBe(0);
+    expect(mutatingCalls(e.emu)).toEqual([`PUT /subscriptions/${WS}/${live.subscription_id}`]);
+    for (let run = 0; run < 2; run++) {
+      e.emu.resetCalls();
+      const again = await e.cli(['plan', '--detailed-exitcode', dir]);
+      expect(again.code, again.stdout).toBe(0);
+      expect(again.stdout).toContain('No changes.');
+      expect(mutatingCalls(e.emu)).toEqual([]);
+    }
+    expect(e.emu.subscriptions(WS).map((s) => s.subscription_id)).toEqual([live.subscription_id]);
+  });
+});

@@ -125,3 +125,34 @@ describe('invisible means a Unicode property, not a hand list', () => {
       expect(firstInvisible(text)).toBeUndefined();
   });
 });
+
+describe('lone surrogates: compared as what a UTF-8 system stores, U+FFFD', () => {
+  // Any UTF-16 text, including lone and reversed surrogate halves (what a JSON "\ud800" escape makes).
+  const utf16 = fc
+    .array(fc.oneof(fc.integer({ min: 0, max: 0xffff }), fc.integer({ min: 0xd800, max: 0xdfff })), {
+      maxLength: 16,
+    })
+    .map((units) => String.fromCharCode(...units));
+  /** What an API that stores UTF-8 gives back: Node's encoder, an independent oracle. */
+  const stored = (s: string) => Buffer.from(s, 'utf8').toString('utf8');
+
+  it('the key of a description and of its stored form are one, so a run after apply plans nothing', () => {
+    fc.assert(
+      fc.property(utf16, (s) => {
+        const key = descriptionKey(s);
+        expect(descriptionKey(stored(s))).toBe(key);
+        expect(descriptionKey(key)).toBe(key);
+        expect(stored(key)).toBe(key); // well-formed: nothing left for an encoder to change
+      }),
+    );
+  });
+
+  it('finds a lone surrogate, escapes it in text output, and keeps a pair (an emoji) as it is', () => {
+    expect(firstInvisible('ab\ud800c')).toEqual({ index: 2, codePoint: 'U+D800' });
+    expect(firstInvisible('x\udc00\ud800')).toEqual({ index: 1, codePoint: 'U+DC00' });
+    expect(escapeInvisible('"a\ud800b"')).toBe('"a\\ud800b"');
+    expect(firstInvisible('\ud83d\ude80 deploys')).toBeUndefined();
+    expect(descriptionKey('a\ud800b')).toBe('a\ufffdb');
+    expect(compileIgnore(['a\ufffd*'])('a\udfffb')).toBe(true);
+  });
+});
