@@ -47,6 +47,9 @@ export async function applyPlan(input: ApplyInput): Promise<{ outcomes: ChangeOu
     number,
     { planned: ChangeOutcome; outcome: ChangeOutcome; limited: boolean; kept?: string | undefined }
   >();
+  // The user behind each workspace's token, once an answer told (a create's user_id, a limit refusal's
+  // "User N"): an adopted subscription must be that user's (src/apply/converge.ts).
+  const tokenUser = new Map<number, number>();
   const replaced = new Map<number, Subscription>();
   for (const p of input.planned)
     if (p.change.action === 'delete') replaced.set(p.change.subscription_id, p.change.live);
@@ -76,11 +79,12 @@ export async function applyPlan(input: ApplyInput): Promise<{ outcomes: ChangeOu
           outcome.error ?? '',
         );
       } else {
-        outcome = await applyChange(api, change, live, logger);
+        outcome = await applyChange(api, change, live, logger, tokenUser);
       }
       outcomes[indexOf.get(planned) as number] = outcome;
       if (change.action === 'create' && change.replaces !== undefined) {
         const refusedBy = outcome.status === 'failed' ? enabledLimitUser(outcome.error) : undefined;
+        if (refusedBy?.userId != null) tokenUser.set(change.workspace_id, refusedBy.userId);
         const kept = refusedBy && whyDeletingFreesNoSlot(replaced.get(change.replaces), refusedBy);
         renames.set(change.replaces, { planned, outcome, limited: refusedBy !== undefined && !kept, kept });
       }
@@ -90,7 +94,7 @@ export async function applyPlan(input: ApplyInput): Promise<{ outcomes: ChangeOu
           { workspace_id: change.workspace_id, description: rename.planned.change.description },
           'rename: the workspace limit forced delete-then-create',
         );
-        const again = await applyChange(api, rename.planned.change, live, logger);
+        const again = await applyChange(api, rename.planned.change, live, logger, tokenUser);
         outcomes[indexOf.get(rename.planned) as number] = again;
         if (again.status === 'applied' && input.onApplied) await input.onApplied(again, live).catch(() => {});
       }
@@ -116,6 +120,7 @@ export async function applyChange(
   change: Change,
   live: Map<number, Subscription[]>,
   logger: ReconcileLogger | undefined,
+  tokenUser: Map<number, number> = new Map(),
 ): Promise<ChangeOutcome> {
   const ws = change.workspace_id;
   const ctx = {
@@ -130,6 +135,7 @@ export async function applyChange(
     if (after) {
       replaceLive(live, ws, after);
       outcome.subscription_id = after.subscription_id;
+      if (change.action === 'create' && typeof after.user_id === 'number') tokenUser.set(ws, after.user_id);
     } else if (change.action === 'delete') {
       removeLive(live, ws, change.subscription_id);
     }
@@ -137,7 +143,7 @@ export async function applyChange(
     return outcome;
   } catch (err) {
     if (change.action === 'create' && isDescriptionInUse(err)) {
-      return adoptAfterLostCreate(api, change, err, live, logger);
+      return adoptAfterLostCreate(api, change, err, live, logger, tokenUser.get(ws));
     }
     const error = failureMessage(err);
     logger?.error({ ...ctx, code: asTwsError(err).code, error }, 'failed');

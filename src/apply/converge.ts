@@ -1,3 +1,4 @@
+import { sameFilters } from '../plan/filters.js';
 import { planSubscription } from '../plan/plan.js';
 import type { CreateChange } from '../plan/types.js';
 import type { Subscription, TogglApi } from '../toggl/types.js';
@@ -10,9 +11,12 @@ import type { ChangeOutcome } from './types.js';
 /**
  * Converge after a create met "description ... already in use": typically our own earlier attempt
  * succeeded and its answer was lost, so the client's retry collided with it. Re-list the workspace
- * once, adopt the subscription with that description, and bring it to the desired state with the one
- * call the planner chooses for it (PATCH or PUT, its body made by the planner as for any plan). Never
- * create again: a second subscription with the same description cannot exist, and trying would loop.
+ * once, adopt the subscription with that description if it is what the lost attempt sent (same
+ * url_callback, event filters, secret when one was sent and the API shows one, and user when known),
+ * and bring it to the desired state with the one call the planner chooses for it. Anything else is
+ * someone else's subscription: reported, never changed (docs/plan-rules.md#failures-and-retries).
+ * Never create again: a second subscription with the same description cannot exist, and trying
+ * would loop.
  */
 export async function adoptAfterLostCreate(
   api: TogglApi,
@@ -20,6 +24,7 @@ export async function adoptAfterLostCreate(
   original: unknown,
   live: Map<number, Subscription[]>,
   logger: ReconcileLogger | undefined,
+  tokenUser?: number | undefined,
 ): Promise<ChangeOutcome> {
   const ws = change.workspace_id;
   const ctx = { workspace_id: ws, action: change.action, description: change.description };
@@ -34,6 +39,14 @@ export async function adoptAfterLostCreate(
     if (!found) {
       const error = failureMessage(original);
       logger?.error({ ...ctx, error }, 'failed');
+      return { change, status: 'failed', error };
+    }
+    const foreign = whyNotOurs(change, found, tokenUser);
+    if (foreign) {
+      // Someone else's subscription under the description we wanted: adopting it would rewrite (or
+      // later delete) what another tool or person made. Report it and leave it exactly as it is.
+      const error = `${failureMessage(original)}; subscription ${found.subscription_id} has this description but ${foreign}, so it was not made by this run and is left alone`;
+      logger?.error({ ...ctx, subscription_id: found.subscription_id, error }, 'failed');
       return { change, status: 'failed', error };
     }
     adopted = found.subscription_id;
@@ -55,4 +68,25 @@ export async function adoptAfterLostCreate(
       ...(adopted !== undefined ? { subscription_id: adopted } : {}),
     };
   }
+}
+
+/**
+ * Why `found` cannot be what our create made, or undefined when it can. Field names only, never values
+ * (a URL or secret may be sensitive). `enabled` may differ (corrected with a PATCH); nothing else may.
+ */
+function whyNotOurs(
+  change: CreateChange,
+  found: Subscription,
+  tokenUser: number | undefined,
+): string | undefined {
+  const sent = change.body;
+  if (found.url_callback !== sent.url_callback) return 'another url_callback';
+  if (!sameFilters(found.event_filters ?? [], sent.event_filters)) return 'other event filters';
+  if (sent.secret !== undefined && typeof found.secret === 'string' && found.secret !== sent.secret) {
+    return 'another secret';
+  }
+  if (tokenUser !== undefined && typeof found.user_id === 'number' && found.user_id !== tokenUser) {
+    return `it belongs to user ${found.user_id}, not to this token's user ${tokenUser}`;
+  }
+  return undefined;
 }

@@ -196,12 +196,12 @@ describe('reconcile', () => {
     expect(exitCodeFor(result, false)).toBe(0);
   });
 
-  it('after a lost create, brings a differing subscription in line with one follow-up call', async () => {
+  it('after "already in use", a subscription with another url_callback is not adopted nor changed', async () => {
     const api = new FakeApi([WS]);
     const desired = desiredState([
       { workspace_id: WS, subscriptions: [{ description: 'raced', url_callback: 'https://mine.example/' }] },
     ]);
-    // Someone (or an earlier attempt with other content) made it between our list and our create.
+    // Someone made it between our list and our create: not what our create sent, so not ours.
     api.onCall = (c) => {
       if (c.method === 'POST' && !api.state.get(WS)?.length) {
         api.seed(WS, {
@@ -212,14 +212,13 @@ describe('reconcile', () => {
       }
     };
     const result = await reconcile({ desired, api, dryRun: false, allowMassDelete: false });
-    expect(api.calls.map((c) => c.method)).toEqual(['GET', 'POST', 'GET', 'PUT']);
-    const put = api.calls[3]?.body as { url_callback: string; secret: string };
-    expect(put.url_callback).toBe('https://mine.example/');
-    // PUT refuses an empty secret: the live one rides along when none is declared.
-    expect(put.secret).toBe('live-secret-9');
-    expect(result.outcomes[0]?.status).toBe('applied');
-    expect(api.state.get(WS)).toHaveLength(1);
-    expect(result.live.get(WS)?.[0]?.url_callback).toBe('https://mine.example/');
+    // Before: GET, POST, GET, PUT rewrote the other one's URL (with its secret).
+    expect(api.calls.map((c) => c.method)).toEqual(['GET', 'POST', 'GET']);
+    expect(result.outcomes[0]).toMatchObject({
+      status: 'failed',
+      error: expect.stringContaining('has this description but another url_callback'),
+    });
+    expect(api.state.get(WS)?.[0]?.url_callback).toBe('https://other.example/');
   });
 
   it('after a lost create, only enabled differing means a PATCH', async () => {

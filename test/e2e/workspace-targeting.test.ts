@@ -48,7 +48,7 @@ function lostCreate(relisted: unknown[]) {
         ? { status: 502, body: '"Bad Gateway"' }
         : { status: 400, body: '"description \'Lost create\' is already in use"' };
     }
-    if (call.method === 'PUT') return { body: liveEntry(WS, 77, 'Lost create') };
+    if (call.method === 'PUT' || call.method === 'PATCH') return { body: liveEntry(WS, 77, 'Lost create') };
     if (call.path === '/event_filters') return { body: { project: ['created'] } };
     if (call.path.startsWith('/limits/')) return { body: { max_webhooks: 10, max_events_per_webhook: 10 } };
     return { status: 500 };
@@ -64,15 +64,41 @@ const env = (a: HostileApi) => ({
 });
 
 describe('adopting after a lost create', () => {
-  it('sends the follow-up PUT to the reconciled workspace', async () => {
-    api = await startHostileApi(
-      lostCreate([liveEntry(WS, 77, 'Lost create', { url_callback: 'https://hooks.example.com/old' })]),
-    );
+  /** What the lost create made: what it sent, but (say) left disabled, so one follow-up call is due. */
+  const ours = {
+    url_callback: 'https://hooks.example.com/wanted',
+    secret: 'declared-secret-7777',
+    enabled: false,
+  };
+
+  it('sends the follow-up call to the reconciled workspace', async () => {
+    api = await startHostileApi(lostCreate([liveEntry(WS, 77, 'Lost create', ours)]));
     const r = await runCli(['sync', dir()], { env: env(api) });
     expect(r.code).toBe(0);
-    const puts = api.calls.filter((c) => c.method === 'PUT');
-    expect(puts.map((c) => c.path)).toEqual([`/subscriptions/${WS}/77`]);
+    const followUps = api.calls.filter((c) => c.method === 'PUT' || c.method === 'PATCH');
+    expect(followUps.map((c) => `${c.method} ${c.path}`)).toEqual([`PATCH /subscriptions/${WS}/77`]);
     expect(api.calls.every((c) => !c.path.includes(String(OTHER)))).toBe(true);
+  });
+
+  it.each([
+    ['another url_callback', { url_callback: 'https://hooks.example.com/old' }],
+    ['other event filters', { event_filters: [{ entity: 'tag', action: 'created' }] }],
+    ['another secret', { secret: 'their-secret-8888' }],
+  ])('a re-listed namesake with %s is not ours: reported, not adopted, not changed', async (_what, over) => {
+    api = await startHostileApi(lostCreate([liveEntry(WS, 77, 'Lost create', { ...ours, ...over })]));
+    const r = await runCli(['sync', '--output', 'json', dir()], { env: env(api) });
+    expect(r.code).toBe(1);
+    const doc = JSON.parse(r.stdout) as {
+      workspaces: Array<{ changes: Array<{ status: string; error?: string }> }>;
+    };
+    expect(doc.workspaces[0]?.changes).toEqual([
+      expect.objectContaining({
+        status: 'failed',
+        error: expect.stringContaining('subscription 77 has this description but'),
+      }),
+    ]);
+    expect(api.calls.filter((c) => !['GET', 'POST'].includes(c.method))).toEqual([]);
+    expect(r.stdout + r.stderr).not.toContain('their-secret-8888');
   });
 
   it.each([
