@@ -106,11 +106,14 @@ export function parsePlanHash(value: string): string {
 /**
  * `daemon --quota-share`: the share of the API quota periodic reconciles may spend, a fraction in
  * (0, 1] or a percentage (`25%`). Out of range is refused rather than clamped: 0 would never reconcile.
+ * Plain decimals only, as for every number the tool reads: Number() would also take `0x1` (all of the
+ * quota), `0b1` and `1e-1`, none of which a person means as a share.
  */
 export function parseQuotaShare(value: string): number {
   const text = value.trim();
-  const n = text.endsWith('%') ? Number(text.slice(0, -1)) / 100 : Number(text);
-  if (text === '' || !Number.isFinite(n) || n <= 0 || n > 1) {
+  const m = /^(\d+(?:\.\d+)?|\.\d+)(%?)$/.exec(text);
+  const n = m ? Number(m[1]) / (m[2] ? 100 : 1) : Number.NaN;
+  if (!Number.isFinite(n) || n <= 0 || n > 1) {
     throw new InvalidArgumentError(
       `'${value}' is not a share: use a fraction in (0, 1] such as 0.25, or 25%.`,
     );
