@@ -59,19 +59,54 @@ const common = {
  * loads Node's internal fetch implementation (undici), about 10 ms that no command uses. require()
  * returns the same module object and leaves the getters alone. Only static imports are rerouted; the
  * bundled CommonJS libraries already call require().
+ *
+ * LAZY_BUILTINS are required on first use instead, through a stand-in that forwards every property
+ * read (named imports too: esbuild's interop reads them through the stand-in's prototype, which is
+ * forwarded as well). TLS is needed only for an https:// API URL, and then loads with the first request
+ * (on Node 24 loading node:https costs about 15 ms, most of `node -e 0`); child_process is commander's,
+ * for executable subcommands this program does not have.
  */
+const LAZY_BUILTINS = new Map([
+  ['node:https', []],
+  // got reads tls.checkServerIdentity for every request's options, https or not: it gets a function
+  // that calls the real one, so reading it does not load TLS.
+  ['node:tls', ['checkServerIdentity']],
+  ['node:child_process', []],
+]);
+
 const builtinsViaRequire = {
   name: 'builtins-via-require',
   setup(b) {
-    b.onResolve({ filter: /^node:/ }, (args) =>
-      args.namespace === 'builtin-require' || args.kind !== 'import-statement'
-        ? { path: args.path, external: true }
-        : { path: args.path, namespace: 'builtin-require' },
-    );
-    b.onLoad({ filter: /.*/, namespace: 'builtin-require' }, (args) => ({
-      contents: `module.exports = require(${JSON.stringify(args.path)});`,
-      loader: 'js',
-    }));
+    b.onResolve({ filter: /^node:/ }, (args) => {
+      if (args.namespace === 'builtin-require') return { path: args.path, external: true };
+      if (LAZY_BUILTINS.has(args.path)) return { path: args.path, namespace: 'builtin-require' };
+      return args.kind === 'import-statement'
+        ? { path: args.path, namespace: 'builtin-require' }
+        : { path: args.path, external: true };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'builtin-require' }, (args) => {
+      const path = JSON.stringify(args.path);
+      if (!LAZY_BUILTINS.has(args.path))
+        return { contents: `module.exports = require(${path});`, loader: 'js' };
+      const lines = [
+        'let real;',
+        `const load = () => (real ??= require(${path}));`,
+        `const functions = new Map(${JSON.stringify(LAZY_BUILTINS.get(args.path))}.map((name) => [`,
+        '  name,',
+        '  { [name]: (...a) => load()[name](...a) }[name],',
+        ']));',
+        'const read = (key) => functions.get(key) ?? load()[key];',
+        'const forward = { get: (_, key) => read(key), has: (_, key) => key in load() };',
+        'const inherited = new Proxy({}, forward);',
+        // __esModule is what esbuild's interop asks first; a built-in has none, and asking must not load it.
+        'module.exports = new Proxy({}, {',
+        "  get: (_, key) => (key === '__esModule' ? undefined : read(key)),",
+        '  has: forward.has,',
+        '  getPrototypeOf: () => inherited,',
+        '});',
+      ];
+      return { contents: lines.join('\n'), loader: 'js' };
+    });
   },
 };
 

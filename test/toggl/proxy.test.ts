@@ -240,5 +240,47 @@ openssl.describe('an https API behind the proxy, with a private CA (NODE_EXTRA_C
     expect(trusted.code, trusted.stderr).toBe(0);
     expect(trusted.stdout).toContain('Slack: projects');
     expect(proxy.seen.map((s) => s.target)).toContain(`127.0.0.1:${apiUrl.port}`);
+
+    // Straight to the API, no proxy. The bundle loads TLS with the first https request, not at
+    // start-up (scripts/build.mjs, LAZY_BUILTINS): the certificate and the host name are still checked.
+    const direct = { TOGGL_API_URL: apiUrl.href, TOGGL_RETRIES: '0' };
+    const directUntrusted = await e2e.cli(['plan', filesOf(e2e)], direct);
+    expect(directUntrusted.code).not.toBe(0);
+    expect(directUntrusted.stderr).toMatch(/SELF_SIGNED_CERT|self-signed certificate/);
+    const directTrusted = await e2e.cli(['plan', filesOf(e2e)], {
+      ...direct,
+      NODE_EXTRA_CA_CERTS: join(dir, 'cert.pem'),
+    });
+    expect(directTrusted.code, directTrusted.stderr).toBe(0);
+    expect(directTrusted.stdout).toContain('Slack: projects');
+    // A trusted certificate for another host name: refused (tls.checkServerIdentity ran).
+    const other = await openssl.run([
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=elsewhere.invalid',
+      '-addext',
+      'subjectAltName=DNS:elsewhere.invalid',
+      '-keyout',
+      join(dir, 'other-key.pem'),
+      '-out',
+      join(dir, 'other-cert.pem'),
+    ]);
+    expect(other.code, other.stderr).toBe(0);
+    terminator.setSecureContext({
+      key: readFileSync(join(dir, 'other-key.pem')),
+      cert: readFileSync(join(dir, 'other-cert.pem')),
+    });
+    const wrongHost = await e2e.cli(['plan', filesOf(e2e)], {
+      ...direct,
+      NODE_EXTRA_CA_CERTS: join(dir, 'other-cert.pem'),
+    });
+    expect(wrongHost.code).not.toBe(0);
+    expect(wrongHost.stderr).toMatch(/ERR_TLS_CERT_ALTNAME_INVALID|does not match certificate's altnames/);
   });
 });
