@@ -9,6 +9,8 @@ export type ErrorCode =
   | 'E_GUARD'
   | 'E_PLAN'
   | 'E_LIMIT'
+  /** Several live subscriptions carry one declared description: the tool refuses to choose. */
+  | 'E_AMBIGUOUS'
   | 'E_TOKEN'
   | 'E_API'
   /** A 2xx answer that is not the documented shape (or larger than the answer budget). */

@@ -1,7 +1,9 @@
+import { TwsError } from '../errors.js';
 import type { PlanIdentity } from '../plan/identity.js';
 import { massDeleteViolation } from '../plan/plan.js';
 import type { Plan, WorkspacePlan } from '../plan/types.js';
 import type { Subscription } from '../toggl/types.js';
+import { escapeInvisible } from '../util/unicode.js';
 import { asTwsError } from './failures.js';
 import type { ReconcileLogger } from './logger.js';
 import type { RunSettings, WorkspaceFailure } from './types.js';
@@ -54,6 +56,9 @@ export async function check(input: CheckInput): Promise<Verdict> {
   const reviewFailures = input.review?.(input.identity, plan) ?? [];
   for (const f of reviewFailures) report(f);
 
+  // Not a refusal of the workspace: its other changes proceed; only these descriptions wait for a person.
+  for (const wp of plan.workspaces) for (const f of ambiguityFailures(wp)) report(f);
+
   const guarded = new Set<number>();
   if (!input.settings.allowMassDelete) {
     for (const wp of plan.workspaces) {
@@ -83,4 +88,17 @@ export async function check(input: CheckInput): Promise<Verdict> {
     }
   }
   return { failures, refusesAll, guarded, blocked };
+}
+
+/** One failure per declared description that several live subscriptions carry, naming every id. */
+export function ambiguityFailures(wp: WorkspacePlan): WorkspaceFailure[] {
+  return (wp.ambiguous ?? []).map(({ description, subscription_ids: ids }) => ({
+    workspace_id: wp.workspace_id,
+    stage: 'ambiguous',
+    error: new TwsError(
+      'E_AMBIGUOUS',
+      `live subscriptions ${ids.slice(0, -1).join(', ')} and ${ids.at(-1)} ${ids.length === 2 ? 'both have' : 'all have'} the declared description "${escapeInvisible(description)}"; ` +
+        'nothing is planned for it and none of them is changed or deleted until only one is left (delete or rename the others in Toggl)',
+    ),
+  }));
 }

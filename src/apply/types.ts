@@ -30,9 +30,10 @@ export interface WorkspaceFailure {
   workspace_id: number;
   /**
    * `list`: reading live state failed; `guard`: mass-delete guard; `limit`: over a documented limit;
-   * `plan`: not the reviewed plan (`sync --plan`, `--expect-plan-hash`).
+   * `plan`: not the reviewed plan (`sync --plan`, `--expect-plan-hash`); `ambiguous`: a declared
+   * description that several live subscriptions carry (nothing planned for it; the rest proceeds).
    */
-  stage: 'list' | 'guard' | 'limit' | 'plan';
+  stage: 'list' | 'guard' | 'limit' | 'plan' | 'ambiguous';
   error: TwsError;
 }
 

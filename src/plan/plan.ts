@@ -6,7 +6,15 @@ import { mark } from '../sensitive/value.js';
 import type { Subscription, SubscriptionInput } from '../toggl/types.js';
 import { descriptionKey } from '../util/unicode.js';
 import { diffFilters, sameFilters } from './filters.js';
-import type { Change, ChangeDiff, PatchChange, Plan, UpdateChange, WorkspacePlan } from './types.js';
+import type {
+  AmbiguousMatch,
+  Change,
+  ChangeDiff,
+  PatchChange,
+  Plan,
+  UpdateChange,
+  WorkspacePlan,
+} from './types.js';
 
 /**
  * The planner: a pure function from desired and live state to the minimal list of calls
@@ -62,15 +70,25 @@ export function planWorkspace(desired: DesiredWorkspace, live: readonly Subscrip
   let ignored = 0;
   let unmanaged = 0;
   const matched = new Set<Subscription>();
+  const ambiguous: AmbiguousMatch[] = [];
 
   for (const want of desired.subscriptions.values()) {
     const order = want.description;
     // "Never touched" is absolute: the loader refuses a declared description that an ignore glob matches.
     if (isIgnored(want.description)) continue;
     const candidates = liveByDescription.get(descriptionKey(want.description)) ?? [];
-    // The API keeps descriptions unique, but if a copy slipped in (e.g. a lost create response on
-    // another tool), keep the one that already matches and treat the others as undeclared.
-    const have = candidates.find((c) => differences(want, c).length === 0) ?? candidates[0];
+    if (candidates.length > 1) {
+      // The API keeps descriptions unique, yet two live subscriptions carry this one (a copy that
+      // slipped in, or one in NFC and one in NFD). Choosing would delete the other, perhaps the one
+      // that matters: refuse to guess, plan nothing for it and touch neither (docs/plan-rules.md).
+      for (const c of candidates) matched.add(c);
+      ambiguous.push({
+        description: want.description,
+        subscription_ids: candidates.map((c) => c.subscription_id),
+      });
+      continue;
+    }
+    const have = candidates[0];
     if (!have) {
       add(Group.Create, order, {
         action: 'create',
@@ -126,6 +144,7 @@ export function planWorkspace(desired: DesiredWorkspace, live: readonly Subscrip
     ignored,
     unmanaged,
     live_count: live.length,
+    ...(ambiguous.length > 0 ? { ambiguous } : {}),
   };
 }
 
@@ -240,7 +259,9 @@ export function massDeleteViolation(wp: WorkspacePlan): GuardError | undefined {
   const deletes = wp.changes.filter((c) => c.action === 'delete').length;
   // Ignored and (with prune: false) undeclared subscriptions can never be deleted; counting them would
   // let a plan that deletes everything the tool manages slip under the ratio.
-  const total = wp.live_count - wp.ignored - wp.unmanaged;
+  // Nor are subscriptions left alone because their description is ambiguous.
+  const untouchable = (wp.ambiguous ?? []).reduce((n, a) => n + a.subscription_ids.length, 0);
+  const total = wp.live_count - wp.ignored - wp.unmanaged - untouchable;
   if (deletes === 0) return undefined;
   const all = deletes >= total;
   const majority = total >= 4 && deletes * 2 > total;

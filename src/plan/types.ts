@@ -69,6 +69,16 @@ export interface WorkspacePlan {
   unmanaged: number;
   /** Live subscriptions before any change (for the mass-delete guard). */
   live_count: number;
+  /**
+   * Declared descriptions that more than one live subscription carries (by id, ascending): nothing is
+   * planned for them and none of those subscriptions is touched; the check phase reports each.
+   */
+  ambiguous?: AmbiguousMatch[];
+}
+
+export interface AmbiguousMatch {
+  description: string;
+  subscription_ids: number[];
 }
 
 export interface Plan {

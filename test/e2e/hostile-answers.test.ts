@@ -178,6 +178,33 @@ describe('a list that repeats a subscription id', () => {
   });
 });
 
+describe('two live subscriptions with one declared description', () => {
+  it('are both kept and named in an E_AMBIGUOUS error (before: the one that differed was deleted)', async () => {
+    api = await startHostileApi(
+      server(() => ({
+        body: [
+          liveEntry(BAD, 5, 'wanted-bad', { url_callback: 'https://hooks.example.com/new' }),
+          liveEntry(BAD, 6, 'wanted-bad'),
+        ],
+      })),
+    );
+    const r = await runCli(['sync', '--output', 'json', files()], { env: env(api) });
+    expect(r.code).toBe(1);
+    const doc = JSON.parse(r.stdout) as {
+      errors: Array<{ workspace_id: number; stage: string; code: string; message: string }>;
+    };
+    expect(doc.errors).toEqual([
+      expect.objectContaining({
+        workspace_id: BAD,
+        stage: 'ambiguous',
+        code: 'E_AMBIGUOUS',
+        message: expect.stringContaining('live subscriptions 5 and 6 both have the declared description'),
+      }),
+    ]);
+    expect(mutating(api)).toEqual([`POST /subscriptions/${GOOD}`]);
+  });
+});
+
 describe('answer budget', () => {
   it('a 64 MiB list is refused after 4 MiB, once (no re-download per retry), with a clear error', async () => {
     const chunk = Buffer.alloc(64 * 1024, 0x20);

@@ -151,14 +151,39 @@ describe('planWorkspace', () => {
     ]);
   });
 
-  it('treats an extra live copy of a declared description as undeclared', () => {
-    const plan = planWorkspace(ws([want('a')]), [
+  it('refuses to guess between two live copies of a declared description: nothing planned, neither deleted', () => {
+    // Before: the copy that did not match (5) was deleted silently.
+    const plan = planWorkspace(ws([want('a'), want('b')]), [
       have(5, 'a', { url_callback: 'https://old/' }),
       have(6, 'a'),
     ]);
+    expect(plan.changes.map((c) => [c.action, c.description])).toEqual([['create', 'b']]);
+    expect(plan.ambiguous).toEqual([{ description: 'a', subscription_ids: [5, 6] }]);
+    expect(plan.unmanaged).toBe(0);
+  });
+
+  it('a description live in NFC and in NFD is ambiguous too (both compare as the declared one)', () => {
+    const nfc = 'Caf\u00e9';
+    const nfd = 'Cafe\u0301';
+    const plan = planWorkspace(ws([want(nfc)]), [have(8, nfd), have(7, nfc)]);
+    expect(plan.changes).toEqual([]);
+    expect(plan.ambiguous).toEqual([{ description: nfc, subscription_ids: [7, 8] }]);
+  });
+
+  it('undeclared live copies are still deleted under prune (no declaration to guess for)', () => {
+    const plan = planWorkspace(ws([want('keep')]), [have(1, 'keep'), have(5, 'x'), have(6, 'x')]);
     expect(plan.changes.map((c) => [c.action, 'subscription_id' in c ? c.subscription_id : 0])).toEqual([
       ['delete', 5],
+      ['delete', 6],
     ]);
+    expect(plan.ambiguous).toBeUndefined();
+  });
+
+  it('the mass-delete guard does not count ambiguous subscriptions (they cannot be deleted)', () => {
+    const plan = planWorkspace(ws([want('a')]), [have(5, 'a'), have(6, 'a'), have(7, 'stale')]);
+    expect(plan.changes.map((c) => c.action)).toEqual(['delete']);
+    // The only deletable one goes: that is "all of them".
+    expect(massDeleteViolation(plan)).toBeInstanceOf(GuardError);
   });
 });
 
