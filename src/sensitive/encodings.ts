@@ -67,7 +67,7 @@ const html = (v: string) =>
 
 const htmlNumeric = (v: string) => html(v).replaceAll('&quot;', '&#34;').replaceAll('&#39;', '&#x27;');
 
-/** How an echoed text may wrap a form: as is, inside JSON (once or twice), inside HTML. */
+/** How an echoed text may wrap a form: as is, inside JSON (once or twice), inside HTML, JSON then percent or HTML. */
 const WRAPPERS: Array<(v: string) => string> = [
   (v) => v,
   jsonBody,
@@ -78,6 +78,10 @@ const WRAPPERS: Array<(v: string) => string> = [
   (v) => goJson(jsonBody(v)),
   html,
   htmlNumeric,
+  // A whole request body echoed in another encoding: the value is JSON-escaped first, then
+  // percent-encoded (a `body=` parameter) or HTML-escaped (a proxy's error page).
+  (v) => encodeURIComponent(jsonBody(v)),
+  (v) => html(jsonBody(v)),
 ];
 
 /** Every encoded form of `value`, de-duplicated, the empty string excluded. */

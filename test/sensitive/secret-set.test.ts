@@ -33,6 +33,17 @@ describe('SecretSet.scrub', () => {
     ['form-encoded', new URLSearchParams({ v: LONG }).toString().slice(2)],
     ['JSON inside JSON', JSON.stringify(JSON.stringify(LONG).slice(1, -1)).slice(1, -1)],
     ['HTML-escaped', LONG.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('"', '&quot;')],
+    // A whole JSON request body echoed percent-encoded or in an HTML page: JSON-escaped first.
+    ['JSON-escaped, then percent-encoded', encodeURIComponent(JSON.stringify(LONG).slice(1, -1))],
+    [
+      'JSON-escaped, then HTML-escaped',
+      JSON.stringify(LONG)
+        .slice(1, -1)
+        .replaceAll('&', '&amp;')
+        .replaceAll('<', '&lt;')
+        .replaceAll('>', '&gt;')
+        .replaceAll('"', '&quot;'),
+    ],
   ])('masks the %s form', (_name, form) => {
     const out = set.scrub(`before ${form} after`);
     expect(out).toBe(`before ${PLACEHOLDER} after`);
