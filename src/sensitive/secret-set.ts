@@ -128,6 +128,7 @@ export class SecretSet {
     const text = untrusted.length > MAX_SCRUB_LENGTH ? `${untrusted.slice(0, MAX_SCRUB_LENGTH)}…` : untrusted;
     const folded = fold(text);
     const covered = new Uint8Array(text.length);
+    const besidePlaceholder = folded.includes(FOLDED_PLACEHOLDER);
     let any = false;
     for (const needle of this.needles()) {
       if (longOnly && needle.short) continue;
@@ -138,7 +139,10 @@ export class SecretSet {
         any = true;
         at = folded.indexOf(needle.folded, at + 1);
       }
-      if (!needle.short) any = coverCutEnds(folded, needle.folded, covered) || any;
+      if (!needle.short) {
+        any = coverCutEnds(folded, needle.folded, covered) || any;
+        if (besidePlaceholder) any = coverBesidePlaceholders(folded, needle.folded, covered) || any;
+      }
     }
     if (!any) return text;
     let out = '';
@@ -167,6 +171,49 @@ function maskCredentialShapes(text: string): string {
   return text
     .replace(AUTHORIZATION, (_m, scheme: string) => `${scheme} ${PLACEHOLDER}`)
     .replace(URL_IN_TEXT, (url) => (urlCarriesCredential(url) ? PLACEHOLDER : url));
+}
+
+const FOLDED_PLACEHOLDER = fold(PLACEHOLDER);
+
+/**
+ * A text scrubbed before by a pass that knew fewer secrets (the API client masks what one request
+ * sent; a URL with a credential is replaced up to the first character a URL cannot hold) can hold the
+ * rest of a longer secret right beside a placeholder: `(sensitive)` followed by the tail of a secret
+ * whose start was another secret, or preceded by its head. That rest is masked too, so scrubbing
+ * twice never leaves more than scrubbing once with everything.
+ */
+function coverBesidePlaceholders(folded: string, needle: string, covered: Uint8Array): boolean {
+  let any = false;
+  for (let at = folded.indexOf(FOLDED_PLACEHOLDER); at !== -1; ) {
+    const end = at + FOLDED_PLACEHOLDER.length;
+    // After: the text goes on with a suffix of the secret.
+    const head = folded.slice(end, end + CUT_MIN_LENGTH);
+    if (head.length === CUT_MIN_LENGTH) {
+      for (let p = needle.indexOf(head, 1); p !== -1; p = needle.indexOf(head, p + 1)) {
+        const rest = needle.slice(p);
+        if (folded.startsWith(rest, end)) {
+          covered.fill(1, at, end + rest.length);
+          any = true;
+          break;
+        }
+      }
+    }
+    // Before: the text ends, at the placeholder, with a prefix of the secret.
+    const tail = folded.slice(Math.max(0, at - CUT_MIN_LENGTH), at);
+    if (tail.length === CUT_MIN_LENGTH) {
+      for (let p = needle.lastIndexOf(tail, needle.length - CUT_MIN_LENGTH - 1); p !== -1; ) {
+        const piece = needle.slice(0, p + CUT_MIN_LENGTH);
+        if (folded.endsWith(piece, at)) {
+          covered.fill(1, at - piece.length, end);
+          any = true;
+          break;
+        }
+        p = p === 0 ? -1 : needle.lastIndexOf(tail, p - 1);
+      }
+    }
+    at = folded.indexOf(FOLDED_PLACEHOLDER, end);
+  }
+  return any;
 }
 
 /** Shortest cut-off piece of a long secret that is still masked at the start or end of a text. */

@@ -68,6 +68,27 @@ describe('SecretSet.scrub', () => {
     );
   });
 
+  it('masks the rest of a secret left beside a placeholder by a pass that knew less', () => {
+    // The API client masks what one request sent; the output masks again with the whole run's set.
+    const short = 'prefix-secret-0123456789';
+    const long = `${short}-and-a-longer-tail`;
+    const url = `https://hooks.example.com/f#${long}<tail>`;
+    const first = SecretSet.of({ values: [short] }).scrub(`x ${long} y`);
+    expect(first).toBe(`x ${PLACEHOLDER}-and-a-longer-tail y`);
+    expect(SecretSet.of({ values: [short, long] }).scrub(first)).toBe(`x ${PLACEHOLDER} y`);
+    // A URL with a credential is replaced up to the first character a URL cannot hold (`<`).
+    const unknown = SecretSet.empty.scrub(`see ${url} now`);
+    expect(unknown).toBe(`see ${PLACEHOLDER}<tail> now`);
+    expect(SecretSet.of({ values: [url] }).scrub(unknown)).toBe(`see ${PLACEHOLDER} now`);
+    // Before a placeholder: the head of a secret whose tail was masked.
+    const head = SecretSet.of({ values: ['-and-a-longer-tail'] }).scrub(`x ${long} y`);
+    expect(SecretSet.of({ values: [long] }).scrub(head)).toBe(`x ${PLACEHOLDER} y`);
+    // Innocent text beside a placeholder stays.
+    expect(SecretSet.of({ values: [long] }).scrub(`a ${PLACEHOLDER} failed, again`)).toBe(
+      `a ${PLACEHOLDER} failed, again`,
+    );
+  });
+
   it('masks what is left of a secret where a text was cut', () => {
     const secret = 'cut-secret-abcdefghijklmnop';
     const s = SecretSet.of({ values: [secret] });
