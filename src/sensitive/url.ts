@@ -55,6 +55,22 @@ export function looksLikeToken(segment: string): boolean {
 }
 
 /**
+ * A path that carries what a parser does not see as a query: `;name=value` path parameters
+ * (`;jsessionid=...`), or a query or fragment percent-encoded into the path (`/cb%3Ftoken%3D...`), as
+ * a URL gets when it went through one encoding too many. Path segments of webhook URLs are words,
+ * ids and slugs; `=` or `;` there is a parameter, and parameters are where credentials go.
+ */
+function hidesParameters(pathname: string): boolean {
+  let decoded = pathname;
+  try {
+    decoded = decodeURIComponent(pathname);
+  } catch {
+    // A stray `%`: read the path as it is.
+  }
+  return /[;=?#]/.test(decoded);
+}
+
+/**
  * Why `raw` carries a credential in its own text (empty when it does not). A text that does not parse
  * as a URL counts as one: nothing can be said about what it holds.
  */
@@ -69,6 +85,7 @@ export function urlCredentialReasons(raw: string): string[] {
   if (url.username !== '' || url.password !== '') reasons.push('userinfo');
   if (url.search.length > 1) reasons.push('a query');
   if (url.hash.length > 1) reasons.push('a fragment');
+  if (hidesParameters(url.pathname)) reasons.push('parameters in its path');
   const host = url.hostname.toLowerCase();
   const segments = url.pathname.split('/').filter(Boolean);
   if (HOOK_HOSTS.some((h) => h.test(host)) && segments.length > 0) reasons.push('a hook token in its path');

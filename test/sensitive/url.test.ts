@@ -21,6 +21,10 @@ describe('urlCredentialReasons', () => {
     ['https://example.com/in/8f14e45f-ceea-467a-9575-7ab1c6e8d0c1', ['a token-like path segment']],
     ['https://example.com/in/aZ9kQ2pL7xV4mN8bR3tY', ['a token-like path segment']],
     ['https://eo1a2b3c4d5e6f7g8h9.m.pipedream.net/', ['a token-like host name']],
+    ['https://hooks.example.com/cb;jsessionid=opensesame', ['parameters in its path']],
+    ['https://hooks.example.com/a%3Ftoken%3Dopensesame', ['parameters in its path']],
+    ['https://hooks.example.com/a%3ftoken=opensesame/x', ['parameters in its path']],
+    ['https://hooks.example.com/f%23t', ['parameters in its path']],
     ['not a url', ['an unparsable URL']],
   ])('%s', (url, reasons) => {
     expect(urlCredentialReasons(url)).toEqual(reasons);
