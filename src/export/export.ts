@@ -33,7 +33,7 @@ export async function exportWith(
   api: TogglApi,
   opts: ExportOptions,
   io: ExportIo,
-  secrets: { scrub(text: string): string },
+  secrets: { scrub(text: string): string; maskLong(text: string): string },
 ): Promise<number> {
   const ids = [...new Set(opts.workspaces)];
   const workspaces: ExportedWorkspace[] = [];
@@ -54,9 +54,14 @@ export async function exportWith(
 
   const { yaml, variables, warnings } = renderExport(workspaces, {
     schemaRef: opts.schemaRef ?? defaultSchemaRef(),
+    // Live descriptions are text from the API: each is scrubbed on its own, so one holding a short
+    // secret is withheld without taking the rest of the warning (ids, variable names) with it.
+    showDescription: (d) => {
+      const scrubbed = secrets.scrub(d);
+      return scrubbed === d ? JSON.stringify(d) : scrubbed;
+    },
   });
-  // Warnings quote live descriptions: text from the API.
-  for (const w of warnings) io.stderr.write(`warning: ${secrets.scrub(w)}\n`);
+  for (const w of warnings) io.stderr.write(`warning: ${secrets.maskLong(w)}\n`);
 
   if (opts.out === undefined) io.stdout.write(yaml);
   else {

@@ -36,6 +36,11 @@ export interface SecretVariable {
 export interface RenderOptions {
   /** What the `# yaml-language-server: $schema=` modeline points at. */
   schemaRef: string;
+  /**
+   * How a warning shows a live description (text from the API; the export command scrubs it). Only
+   * the description, so a description withheld for holding a short secret leaves the warning readable.
+   */
+  showDescription?: (description: string) => string;
 }
 
 export interface RenderResult {
@@ -70,13 +75,14 @@ export function renderExport(workspaces: readonly ExportedWorkspace[], opts: Ren
   const variables: SecretVariable[] = [];
   const warnings: string[] = [];
   const docs: string[] = [];
+  const shown = (description: string) => (opts.showDescription ?? quote)(description);
 
   workspaces.forEach((ws, index) => {
     const { kept, duplicates } = dedupe(ws.subscriptions.map(pick));
     const prune = duplicates.length === 0;
     for (const d of duplicates) {
       warnings.push(
-        `workspace ${ws.workspace_id}: description ${quote(d.description)} is used by more than one live ` +
+        `workspace ${ws.workspace_id}: description ${shown(d.description)} is used by more than one live ` +
           `subscription; only id ${kept.find((k) => descriptionKey(k.description) === descriptionKey(d.description))?.subscription_id} is ` +
           `exported and the workspace is exported with prune: false so id ${d.subscription_id} is not deleted`,
       );
@@ -89,7 +95,7 @@ export function renderExport(workspaces: readonly ExportedWorkspace[], opts: Ren
     const ignored = kept.filter((sub) => undeclarableReason(sub) !== undefined);
     for (const sub of ignored) {
       warnings.push(
-        `workspace ${ws.workspace_id}, subscription ${quote(sub.description)} (id ${sub.subscription_id}) ` +
+        `workspace ${ws.workspace_id}, subscription ${shown(sub.description)} (id ${sub.subscription_id}) ` +
           `${undeclarableReason(sub)}, which a file cannot declare; it is exported as an ignore pattern, ` +
           'so sync leaves it alone',
       );
@@ -110,7 +116,7 @@ export function renderExport(workspaces: readonly ExportedWorkspace[], opts: Ren
         urlVariable = { ...variable, name: names.next(sub.description, 'URL'), kind: 'url' };
         wsVars.push(urlVariable);
         warnings.push(
-          `workspace ${ws.workspace_id}, subscription ${quote(sub.description)}: the live url_callback ` +
+          `workspace ${ws.workspace_id}, subscription ${shown(sub.description)} (id ${sub.subscription_id}): the live url_callback ` +
             `carries ${reasons.join(' and ')}, so it is written as \${${urlVariable.name}}; set ` +
             `${urlVariable.name} to the subscription's URL in the environment of every run`,
         );

@@ -48,4 +48,9 @@ export class RunSecrets {
   scrub(untrusted: string): string {
     return this.#set.scrub(untrusted);
   }
+
+  /** For the program's own words (see `SecretSet.maskLong`). */
+  maskLong(text: string): string {
+    return this.#set.maskLong(text);
+  }
 }

@@ -191,11 +191,36 @@ describe('renderExport', () => {
     expect(yaml).toContain('#   HOOK_URL  "Hook"');
     expect(variables).toContainEqual({ name: 'HOOK_URL', kind: 'url', workspace_id: 7, description: 'Hook' });
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toContain('workspace 7, subscription "Hook"');
+    expect(warnings[0]).toContain('workspace 7, subscription "Hook" (id 1)');
     expect(warnings[0]).not.toContain('s3cr3t');
     expect(warnings[0]).not.toContain('pa55word');
     // With the variable set to the live URL, the file reads back to exactly the live value.
     expect(expandVariables(written!, { HOOK_URL: url })).toMatchObject({ ok: true, value: url });
+  });
+
+  it.each([
+    ['a session id as a path parameter', 'https://hooks.example.com/cb;jsessionid=s3cr3t'],
+    ['a query percent-encoded into the path', 'https://hooks.example.com/a%3Ftoken%3Ds3cr3t'],
+  ])('writes a URL with %s as a ${VAR} reference', (_what, url) => {
+    const { yaml } = renderExport(
+      [{ workspace_id: 7, subscriptions: [live(1, 'Hook', { url_callback: url })] }],
+      {
+        schemaRef: SCHEMA,
+      },
+    );
+    expect(yaml).not.toContain('s3cr3t');
+    expect(yaml).toContain('# the live URL carries parameters in its path: set HOOK_URL to it');
+  });
+
+  it('shows descriptions in warnings as the caller says, and only them', () => {
+    const { warnings } = renderExport(
+      [{ workspace_id: 7, subscriptions: [live(3, 'plan in', { url_callback: 'https://h.example/x?t=1' })] }],
+      { schemaRef: SCHEMA, showDescription: () => '(withheld)' },
+    );
+    expect(warnings).toEqual([
+      'workspace 7, subscription (withheld) (id 3): the live url_callback carries a query, so it is written as ' +
+        "${PLAN_IN_URL}; set PLAN_IN_URL to the subscription's URL in the environment of every run",
+    ]);
   });
 
   it('escapes a literal ${ in a live URL so the loader reads it back unchanged', () => {
