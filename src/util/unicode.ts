@@ -10,7 +10,8 @@
  * characters, variation selectors, tag characters, Hangul fillers, the combining grapheme joiner,
  * invisible operators and the unassigned code points reserved for more of them), every control and
  * format character, every space but the ASCII one, line and paragraph separators, and the characters
- * that draw as a blank without being default-ignorable (U+2800 Braille pattern blank).
+ * that draw as a blank without being default-ignorable (U+2800 Braille pattern blank). Emoji sequences
+ * are the exception: their selectors and joiners are the picture (see EMOJI_SEQUENCE).
  *
  * A lone UTF-16 surrogate (`"\ud800"` in JSON or a YAML double-quoted string) is not a Unicode
  * character at all. The loader refuses one anywhere in a file; a live description holding one is
@@ -25,6 +26,28 @@ const INVISIBLE_SOURCE =
 /** One invisible or space-look-alike code point (ASCII space is fine, and so are TAB/LF where a caller allows them). */
 export const INVISIBLE = new RegExp(INVISIBLE_SOURCE, 'u');
 const INVISIBLE_ALL = new RegExp(INVISIBLE_SOURCE, 'gu');
+
+/**
+ * Emoji sequences Unicode recommends for general interchange (RGI: what platforms draw as one
+ * picture) are built from variation selectors, zero-width joiners and tag characters by design: `❤️`
+ * is U+2764 U+FE0F, `👩‍💻` joins two emoji with U+200D, a subdivision flag is a run of tag characters.
+ * Inside such a sequence those characters are what makes the picture, so the rule leaves the whole
+ * sequence alone; the same characters anywhere else are invisible. (Built with `new RegExp` and the flags in a
+ * variable: the `v` flag that knows emoji sequences is newer than the TypeScript target; Node 20 has it.)
+ */
+const UNICODE_SETS_FLAGS: string = 'gv';
+const EMOJI_SEQUENCE = new RegExp('\\p{RGI_Emoji}', UNICODE_SETS_FLAGS);
+
+/** `text` with `onText` applied to the parts outside emoji sequences; the sequences kept as they are. */
+function outsideEmoji(text: string, onText: (part: string) => string): string {
+  let out = '';
+  let last = 0;
+  for (const m of text.matchAll(EMOJI_SEQUENCE)) {
+    out += onText(text.slice(last, m.index)) + m[0];
+    last = m.index + m[0].length;
+  }
+  return out + onText(text.slice(last));
+}
 
 /** A lone surrogate: with the `u` flag a paired one is part of its code point and never matches. */
 const LONE_SURROGATE = /\p{Cs}/u;
@@ -44,14 +67,15 @@ export function firstLoneSurrogate(text: string): { index: number; codePoint: st
 
 /** The description with every invisible character removed, for the ignore rule's safe side. */
 export function withoutInvisible(text: string): string {
-  return text.replace(INVISIBLE_ALL, '');
+  return outsideEmoji(text, (part) => part.replace(INVISIBLE_ALL, ''));
 }
 
 /** `U+200B` for the first invisible character of `text`, or undefined. */
 export function firstInvisible(text: string): { index: number; codePoint: string } | undefined {
-  const m = INVISIBLE.exec(text);
+  // Emoji sequences masked with a visible filler of the same length, so the index is the text's.
+  const m = INVISIBLE.exec(text.replace(EMOJI_SEQUENCE, (seq) => 'x'.repeat(seq.length)));
   if (!m) return undefined;
-  const cp = m[0].codePointAt(0) ?? 0;
+  const cp = text.codePointAt(m.index) ?? 0;
   return { index: m.index, codePoint: `U+${cp.toString(16).toUpperCase().padStart(4, '0')}` };
 }
 
@@ -61,6 +85,10 @@ export function firstInvisible(text: string): { index: number; codePoint: string
  * keeps the same data; applied to a quoted description it makes the difference visible.
  */
 export function escapeInvisible(text: string): string {
+  return outsideEmoji(text, (part) => escapeInvisibleCodePoints(part));
+}
+
+function escapeInvisibleCodePoints(text: string): string {
   return text.replace(INVISIBLE_ALL, (c) => {
     if (c === '\n' || c === '\r' || c === '\t') return c;
     let out = '';

@@ -81,6 +81,14 @@ for (let cp = 0; cp <= 0x10ffff; cp++) {
   )
     MUST_CATCH.push(cp);
 }
+/** Whether the code unit at `index` belongs to an RGI emoji sequence of `text`. */
+function insideEmoji(text: string, index: number): boolean {
+  const flags: string = 'gv';
+  for (const m of text.matchAll(new RegExp('\\p{RGI_Emoji}', flags))) {
+    if (m.index <= index && index < m.index + m[0].length) return true;
+  }
+  return false;
+}
 const hex = (cp: number) => `U+${cp.toString(16).toUpperCase().padStart(4, '0')}`;
 // Visible text: any graphemes, with the invisible ones dropped and glob syntax left out (it is a pattern too).
 const visible = fc
@@ -108,6 +116,8 @@ describe('invisible means a Unicode property, not a hand list', () => {
       fc.property(visible, visible, fc.constantFrom(...MUST_CATCH), (before, after, cp) => {
         const ch = String.fromCodePoint(cp);
         const description = `${before}${ch}${after}`;
+        // Inside an emoji sequence a selector or joiner is part of the picture (tested below).
+        fc.pre(!insideEmoji(description, before.length));
         expect(firstInvisible(description)).toEqual({ index: before.length, codePoint: hex(cp) });
         const json = JSON.stringify(description);
         const shown = escapeInvisible(json);
@@ -118,6 +128,31 @@ describe('invisible means a Unicode property, not a hand list', () => {
         expect(compileIgnore([`${before}*`])(description)).toBe(true);
       }),
     );
+  });
+
+  it('leaves emoji sequences whole: their selectors, joiners and tags draw the picture', () => {
+    const emoji = [
+      '\u2764\ufe0f', // ❤️ heart, emoji presentation
+      '\u{1f469}\u200d\u{1f4bb}', // 👩‍💻 woman technologist (ZWJ)
+      '1\ufe0f\u20e3', // 1️⃣ keycap
+      '\u{1f3f4}\u{e0067}\u{e0062}\u{e0065}\u{e006e}\u{e0067}\u{e007f}', // England flag (tags)
+      '\u{1f44d}\u{1f3fd}', // 👍🏽 skin tone
+    ];
+    for (const e of emoji) {
+      const description = `Deploys ${e}: production`;
+      expect(firstInvisible(description), e).toBeUndefined();
+      expect(escapeInvisible(description)).toBe(description);
+      expect(withoutInvisible(description)).toBe(description);
+    }
+  });
+
+  it('still catches a selector, joiner or tag outside an emoji sequence, at its index', () => {
+    expect(firstInvisible('Slack\ufe0f: projects')).toEqual({ index: 5, codePoint: 'U+FE0F' });
+    expect(firstInvisible('Sl\u200dack')).toEqual({ index: 2, codePoint: 'U+200D' });
+    // A stray selector after a complete emoji is not part of it.
+    expect(firstInvisible('\u2764\ufe0f\ufe0f')).toEqual({ index: 2, codePoint: 'U+FE0F' });
+    expect(firstInvisible('\u{1f600} a\u{e0067}')).toEqual({ index: 4, codePoint: 'U+E0067' });
+    expect(escapeInvisible('\u2764\ufe0f x\u200by')).toBe('\u2764\ufe0f x\\u200by');
   });
 
   it('leaves ASCII space and visible blanks-with-ink alone', () => {
