@@ -139,18 +139,49 @@ describe('a soak against an API that lies', () => {
     'object-not-list',
     'deep-json',
     'many-entries',
+    // Answers JSON.parse would read as an empty or plausible list (docs/limits-and-budgets.md).
+    'good',
+    'good',
+    'duplicate-id',
+    'duplicate-key',
+    'float-id',
+    'missing-workspace',
+    'empty-body',
+    'null-body',
+    'no-content',
+    'gzip-label',
   ] as const;
 
   function listAnswer(ws: number): HostileAnswer {
     const entries = live.get(ws) ?? [];
     const b = behaviour.get(ws) ?? 'good';
     const victim = () => entries.map((e, i) => (i === 0 ? { ...e, ...mutation(b) } : e));
+    const nonEmpty = () => (entries.length > 0 ? entries : [liveEntry(ws, 1, 'x')]);
     switch (b) {
       case 'wrong-type':
       case 'null-filter':
       case 'missing-field':
       case 'other-workspace':
+      case 'missing-workspace':
         return { body: entries.length > 0 ? victim() : [liveEntry(ws, 1, 'x', mutation(b))] };
+      case 'duplicate-id': {
+        const first = entries[0] ?? liveEntry(ws, 1, 'x');
+        return { body: [...entries, { ...first, description: 'a copy' }] };
+      }
+      case 'duplicate-key':
+        return { body: JSON.stringify(nonEmpty()).replace('"enabled":', '"enabled":false,"enabled":') };
+      case 'float-id':
+        return {
+          body: JSON.stringify(nonEmpty()).replace(/"subscription_id":(\d+)/, '"subscription_id":$1.0'),
+        };
+      case 'empty-body':
+        return { body: '' };
+      case 'null-body':
+        return { body: 'null' };
+      case 'no-content':
+        return { status: 204 };
+      case 'gzip-label':
+        return { body: entries, headers: { 'content-encoding': 'gzip' } };
       case 'huge':
         return { body: Buffer.alloc(256 * 1024, 0x20), repeat: 40, chunkBytes: 256 * 1024 };
       case 'truncated':
@@ -178,6 +209,7 @@ describe('a soak against an API that lies', () => {
     if (b === 'wrong-type') return { event_filters: 'project:created', enabled: 'yes' };
     if (b === 'null-filter') return { event_filters: [null] };
     if (b === 'missing-field') return { url_callback: undefined, description: undefined };
+    if (b === 'missing-workspace') return { workspace_id: undefined };
     return { workspace_id: UNDECLARED };
   }
 
