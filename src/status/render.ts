@@ -34,6 +34,7 @@ const MARK: Record<SyncStatus, string> = {
   delete: '-',
   ignored: '·',
   unmanaged: '·',
+  ambiguous: '?',
 };
 
 export function renderStatusText(report: StatusReport, secrets: SecretSet): string {
@@ -94,6 +95,9 @@ function describe(s: SubscriptionStatus): string {
       break;
     case 'unmanaged':
       parts.push('unmanaged (not declared, prune: false)');
+      break;
+    case 'ambiguous':
+      parts.push('ambiguous (another live subscription has this description too; sync changes neither)');
       break;
   }
   if (s.subscription_id !== null) {

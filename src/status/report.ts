@@ -13,7 +13,16 @@ import { compareText } from '../util/text.js';
  * Only `planWorkspace` decides "in sync", so status and sync can never disagree.
  */
 
-export type SyncStatus = 'in_sync' | 'create' | 'update' | 'patch' | 'delete' | 'ignored' | 'unmanaged';
+/** `ambiguous`: one of several live subscriptions with a declared description; sync changes none of them. */
+export type SyncStatus =
+  | 'in_sync'
+  | 'create'
+  | 'update'
+  | 'patch'
+  | 'delete'
+  | 'ignored'
+  | 'unmanaged'
+  | 'ambiguous';
 
 export type ProblemKind = 'unvalidated' | 'pending_events' | 'disabled';
 
@@ -104,9 +113,21 @@ export function workspaceStatus(desired: DesiredWorkspace, live: readonly Subscr
 
   const out: SubscriptionStatus[] = [];
   const shown = new Set<Subscription>();
+  const ambiguous = new Map((plan.ambiguous ?? []).map((a) => [a.description, a.subscription_ids]));
   for (const want of desired.subscriptions.values()) {
     // The loader refuses a declaration an ignore glob matches; the planner skips it, so does status.
     if (isIgnored(want.description)) continue;
+    const copies = ambiguous.get(want.description);
+    if (copies) {
+      // As the planner: several live copies, none chosen (docs/plan-rules.md#matching-by-description).
+      for (const id of copies) {
+        const have = live.find((l) => l.subscription_id === id);
+        if (!have) continue;
+        shown.add(have);
+        out.push(row(ws, want.description, have, true, 'ambiguous', [], want.enabled));
+      }
+      continue;
+    }
     const change = byDescription.get(want.description);
     if (change?.action === 'create') {
       out.push(row(ws, want.description, undefined, true, 'create', [], want.enabled));

@@ -88,6 +88,23 @@ describe('workspaceStatus', () => {
     ]);
   });
 
+  it('shows both live copies of a declared description as ambiguous, as sync sees them (neither in sync)', () => {
+    // Before: one copy showed in sync and the other unmanaged, while sync reports E_AMBIGUOUS.
+    const status = workspaceStatus(ws([want('dup'), want('ok')], { prune: false }), [
+      have(1, 'dup'),
+      have(2, 'dup', { enabled: false }),
+      have(3, 'ok'),
+    ]);
+    expect(status.subscriptions.map((s) => [s.description, s.subscription_id, s.sync_status])).toEqual([
+      ['dup', 1, 'ambiguous'],
+      ['dup', 2, 'ambiguous'],
+      ['ok', 3, 'in_sync'],
+    ]);
+    expect(summarize({ workspaces: [status] })).toMatchObject({ in_sync: 1, pending: 2 });
+    const text = renderStatusText({ workspaces: [status] }, SecretSet.of({}));
+    expect(text).toContain('? "dup" (id 1): ambiguous (another live subscription has this description too');
+  });
+
   it('shows ignored and unmanaged live subscriptions without counting them as drift', () => {
     const status = workspaceStatus(ws([want('mine')], { prune: false, ignore: ['Zapier*'] }), [
       have(1, 'mine'),
