@@ -4,6 +4,7 @@ import { rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { SCHEMA_URL } from '../resources.js';
 import type { Subscription, TogglApi } from '../toggl/types.js';
+import { quote } from '../util/text.js';
 import { type ExportedWorkspace, renderExport } from './render.js';
 
 /** What `export` was asked to do, parsed by src/cli/. */
@@ -58,7 +59,7 @@ export async function exportWith(
     // secret is withheld without taking the rest of the warning (ids, variable names) with it.
     showDescription: (d) => {
       const scrubbed = secrets.scrub(d);
-      return scrubbed === d ? JSON.stringify(d) : scrubbed;
+      return scrubbed === d ? quote(d) : scrubbed;
     },
   });
   for (const w of warnings) io.stderr.write(`warning: ${secrets.maskLong(w)}\n`);

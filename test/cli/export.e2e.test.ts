@@ -183,7 +183,7 @@ describe('export (built CLI, emulator)', () => {
     );
     expect(out.stdout).toContain('url_callback: https://hooks.example.com/$${not-a-var}');
     expect(out.stderr).toContain(
-      'warning: workspace 101, subscription "Tokened": the live url_callback carries a query, so it is written as ${TOKENED_URL}',
+      'warning: workspace 101, subscription "Tokened" (id 1): the live url_callback carries a query, so it is written as ${TOKENED_URL}; set TOKENED_URL to the subscription\'s URL in the environment of every run',
     );
     expect(out.stdout + out.stderr).not.toContain('tok-9f8e7d6c');
     // With the variable set to the live URL, the file plans nothing and prints nothing of it.
