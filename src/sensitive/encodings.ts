@@ -4,9 +4,13 @@
  * them. Each is a cheap, pure function; the list is the documentation (docs/secrets.md).
  */
 
-/** Unicode forms a server may normalise to before echoing. */
+/**
+ * Unicode forms a server may normalise to before echoing, and each with its runs of white space
+ * collapsed to one space, as the API client does to a message (any Unicode space, U+3000 included).
+ */
 function unicodeForms(value: string): string[] {
-  return [value, value.normalize('NFC'), value.normalize('NFD'), value.normalize('NFKC')];
+  const forms = [value, value.normalize('NFC'), value.normalize('NFD'), value.normalize('NFKC')];
+  return [...new Set([...forms, ...forms.map((f) => f.replace(/\s+/g, ' '))])];
 }
 
 /** URL forms: what `new URL` or a server does to a value in each position of a URL. */

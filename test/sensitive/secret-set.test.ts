@@ -68,6 +68,14 @@ describe('SecretSet.scrub', () => {
     );
   });
 
+  it('masks a secret whose white space the API client collapsed', () => {
+    // apiMessageFrom collapses runs of white space, U+3000 and tabs included, to one space.
+    const spaced = 'ᛄ⊉ꝡ𝞢ᱸ+𖢥ⴕ*🨴Ề\u3000\tぐ-secret';
+    expect(SecretSet.of({ values: [spaced] }).scrub(`echo ${spaced.replace(/\s+/g, ' ')}!`)).toBe(
+      `echo ${PLACEHOLDER}!`,
+    );
+  });
+
   it('masks the rest of a secret left beside a placeholder by a pass that knew less', () => {
     // The API client masks what one request sent; the output masks again with the whole run's set.
     const short = 'prefix-secret-0123456789';
