@@ -61,8 +61,11 @@ const anySecret = (min: number, max: number) =>
  */
 const longSecret = anySecret(MASK_MIN, 64).filter((s) => distinct(s) >= 6 && s.trim().length >= MASK_MIN);
 
-/** The API token: any shape, but one word (the CLI refuses a token with white space, unsent). */
-const tokenSecret = longSecret.filter((s) => !/\s/.test(s));
+/**
+ * The API token: any shape, but one word (the CLI refuses a token with white space, unsent) and no
+ * `:`, which Basic authorization (`TOKEN:api_token`) cannot carry in a user name.
+ */
+const tokenSecret = longSecret.filter((s) => !/[\s:]/.test(s));
 
 /** A host label: letters of any script, digits, hyphens, upper case (the URL parser folds all). */
 const hostSecret = (min: number) =>
@@ -389,7 +392,8 @@ async function runScenario(sc: Scenario, withDaemon: boolean): Promise<Ran> {
     const planText = (await cli('plan text', ['plan', subsDir, '--log-level', 'debug'])).stdout;
     const planJson = parseJson(await cli('plan json', ['plan', subsDir, '-o', 'json']));
     const planMarkdown = (await cli('plan markdown', ['plan', subsDir, '-o', 'markdown'])).stdout;
-    await cli('plan --out', ['plan', subsDir, '--out', join(dir, 'saved.plan')]);
+    const saved = await cli('plan --out', ['plan', subsDir, '--out', join(dir, 'saved.plan')]);
+    if (saved.code !== 0) throw new Error(`plan --out failed:\n${saved.stdout}\n${saved.stderr}`);
     file('saved plan', join(dir, 'saved.plan'));
 
     phase = 'write-1';
