@@ -1,4 +1,5 @@
 import { ConfigError, type ConfigIssue } from '../errors.js';
+import { desiredSecrets, SecretSet } from '../sensitive/index.js';
 import { declareDocument } from './declare.js';
 import { compareNames, discoverInputFiles } from './files.js';
 import { MAX_ISSUES_PER_FILE } from './limits.js';
@@ -15,8 +16,8 @@ export { listInputFiles } from './files.js';
  * recursively; default `./subscriptions`) into the desired state per workspace.
  *
  * Throws ConfigError with every problem of every file, sorted by file, line and column, so one run
- * shows everything to fix. Every expanded secret and every value substituted for a `${NAME}` is
- * registered with the redactor before this returns or throws.
+ * shows everything to fix. A problem's message quotes the file (`got 'x'`, `unknown key 'x'`); where
+ * that text equals a secret or a substituted value of the files, it is masked (docs/secrets.md).
  */
 export async function loadDesiredState(
   paths: string[],
@@ -55,8 +56,28 @@ export async function loadDesiredState(
 
   const merged = mergeDeclarations(declarations);
   issues.push(...merged.issues);
-  if (issues.length > 0) throw new ConfigError(capPerFile(sortIssues(issues), hidden));
+  if (issues.length > 0) {
+    throw new ConfigError(maskValues(capPerFile(sortIssues(issues), hidden), declarations));
+  }
   return { workspaces: merged.workspaces, files };
+}
+
+/**
+ * Messages quote what the file says; a file may hold, as plain text, a value that is a secret
+ * elsewhere (a secret pasted into the wrong line, a substituted value written out by hand). The
+ * declarations that did load say which values are sensitive; long ones are masked in every message.
+ * Short ones are not (`got '1'`): a word or a digit in the file's own text is not a leak.
+ */
+function maskValues(issues: ConfigIssue[], declarations: readonly WorkspaceDeclaration[]): ConfigIssue[] {
+  const secrets = SecretSet.of({
+    values: desiredSecrets({
+      workspaces: declarations.map((d) => ({
+        subscriptions: new Map(d.subscriptions.map((s) => [s.description, s])),
+      })),
+    }),
+  });
+  if (secrets.size === 0) return issues;
+  return issues.map((i) => ({ ...i, message: secrets.maskLong(i.message) }));
 }
 
 /**

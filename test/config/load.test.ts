@@ -173,6 +173,32 @@ describe('loadDesiredState: ${NAME} expansion', () => {
     );
   });
 
+  it('masks a long sensitive value where a problem quotes the file, and leaves short ones', async () => {
+    const value = 'pasted-Secret-Value-123456789';
+    const dir = writeTree({
+      'a.yaml': `workspace_id: 1\nsubscriptions:${SUB('One', '?t=${TOK}')}\n    secret: \${PIN}\n`,
+      'b.yaml': [
+        'workspace_id: 2',
+        'subscriptions:',
+        '  - description: Two',
+        '    url_callback: https://hooks.example.com/two',
+        `    enabled: ${value}`,
+        `    ${value}: 1`,
+        '    event_filters: [{ entity: "7", action: created }]',
+      ].join('\n'),
+    });
+    const issues = await issuesOf([dir], { TOK: value, PIN: '7' });
+    expect(issues.join('\n')).not.toContain(value);
+    expect(issues).toEqual([
+      expect.stringMatching(
+        /b\.yaml:5:14: subscriptions\[0\]\.enabled must be true or false, got '\(sensitive\)'$/,
+      ),
+      expect.stringMatching(/b\.yaml:6:5: unknown key '\(sensitive\)' at subscriptions\[0\]/),
+      // A short value (a digit) in the file's own text is not masked: it would garble every message.
+      expect.stringMatching(/b\.yaml:7:31: invalid entity '7' at/),
+    ]);
+  });
+
   it('marks short, numeric and word-like substituted values too (they are still the user secret)', async () => {
     const dir = writeTree({
       'a.yaml': [
