@@ -690,4 +690,68 @@ describe(`secrets never leave the process (generated secrets, echoing API, seed 
     const sc = makeScenario('short', token, [...shorts, long[0]!, long[2]!], signing, hosts);
     run(sc, false);
   });
+
+  describe('configuration errors that quote a file holding a secret in clear', () => {
+    const values = sample(longSecret, 6, 21);
+    const outputs: Output[] = [];
+    beforeAll(async () => {
+      const env: Record<string, string> = {
+        TOGGL_API_TOKEN: 'config-errors-make-no-call',
+        TOGGL_API_URL: 'http://127.0.0.1:9/webhooks/api/v1',
+      };
+      const subs = values.map((v, i) => {
+        env[`V_${i}`] = v;
+        return {
+          description: `Declared ${i}`,
+          url_callback: `https://hooks.example.com/q?t=\${V_${i}}`,
+          secret: `\${V_${i}}`,
+          event_filters: FILTERS,
+        };
+      });
+      // A secret pasted into the wrong line, in clear: the messages quote these lines' text.
+      const pasted = values.flatMap((v, i) => [
+        `  - description: "Pasted ${i}"`,
+        '    url_callback: https://hooks.example.com/pasted',
+        `    enabled: ${JSON.stringify(v)}`,
+        `    ${JSON.stringify(v)}: 1`,
+        `    event_filters: [{ entity: ${JSON.stringify(v)}, action: created }]`,
+      ]);
+      const dir = writeTree({
+        'subscriptions/a.yaml': yamlDoc({ workspace_id: WS, subscriptions: subs }),
+        'subscriptions/b.yaml': ['workspace_id: 7654321', 'subscriptions:', ...pasted, ''].join('\n'),
+        'subscriptions/c.yaml': `workspace_id: 7654322\nsubscriptions:\n  - description: ${JSON.stringify(values[0])} ]\n`,
+      });
+      const subsDir = join(dir, 'subscriptions');
+      for (const [name, args] of [
+        ['validate text', ['validate', subsDir]],
+        ['validate json', ['validate', subsDir, '-o', 'json']],
+        ['plan text', ['plan', subsDir]],
+        ['plan json', ['plan', subsDir, '-o', 'json']],
+        ['plan markdown', ['plan', subsDir, '-o', 'markdown']],
+      ] as const) {
+        const r = await runCli([...args], { env, cwd: dir });
+        outputs.push({ name: `${name} stdout`, text: r.stdout }, { name: `${name} stderr`, text: r.stderr });
+      }
+    }, 60_000);
+
+    it('names every problem and prints no long secret in any form', () => {
+      const sc: Scenario = {
+        ...makeScenario('config', 'unused-token-value', values, values, []),
+        long: values,
+        urls: [],
+      };
+      expectNoLongSecret(sc, { outputs } as Ran);
+      for (const o of outputs.filter((o) => o.text.includes('b.yaml'))) {
+        expect(o.text, o.name).toContain("enabled must be true or false, got '(sensitive)'");
+        expect(o.text, o.name).toContain("unknown key '(sensitive)'");
+        expect(o.text, o.name).toContain('c.yaml');
+      }
+      // Every command reported them (plan text on stdout and stderr).
+      for (const name of ['validate text', 'validate json', 'plan text', 'plan json', 'plan markdown'])
+        expect(
+          outputs.some((o) => o.name.startsWith(name) && o.text.includes('b.yaml')),
+          name,
+        ).toBe(true);
+    });
+  });
 });
