@@ -122,16 +122,19 @@ export function jsonDepthExceeds(text: string, max: number): boolean {
 }
 
 /**
- * The live list. The Swagger says an array, the prose docs an object with `items` (an array); neither
- * documents an empty or `null` answer, so an empty workspace is `[]` (or `{"items": []}`). Anything
- * else (no body, whitespace, `null`, a 204, `{"data": []}`, `{"items": null}`) is refused rather than
- * read as "no subscriptions": a misread live state would plan creates (or, worse, miss deletes) for
- * the wrong reason (docs/limits-and-budgets.md, "API answers").
+ * The live list. The Swagger says an array, the prose docs an object with `items` (an array). An empty
+ * workspace is `[]` or `{"items": []}`, and also `null` or `{"items": null}`: the API is written in Go,
+ * whose JSON encoder writes an empty (nil) slice as `null`, as it does for `event_filters`. Refusing
+ * that would block a new workspace's first sync for good, and reading it as empty is safe: an empty
+ * live list plans only creates, never a delete, and a create that collides goes through the strict
+ * adopt path. Anything else (no body, whitespace, a 204, `{"data": []}`) is refused rather than read as
+ * "no subscriptions" (docs/limits-and-budgets.md, "API answers").
  */
 export function subscriptionList(body: unknown, ctx: ApiErrorContext): Subscription[] {
   if (body === undefined) throw unexpected(ctx, 'a list of subscriptions, got no body');
   let items: unknown = body;
   if (isObject(body)) items = (body as Record<string, unknown>)['items'];
+  if (items === null) return [];
   if (!Array.isArray(items)) throw unexpected(ctx, 'a list of subscriptions');
   const out: Subscription[] = [];
   items.forEach((item, index) => {

@@ -130,10 +130,24 @@ describe('a malformed live entry fails its workspace only', () => {
   });
 });
 
+describe('a null list answer (how Go writes an empty slice)', () => {
+  it('is an empty workspace: its first sync creates what is declared and deletes nothing', async () => {
+    api = await startHostileApi(server(() => ({ body: 'null' })));
+    // BAD accepts a create too (server() only does so for GOOD).
+    const origin = api.answer;
+    api.answer = (call) =>
+      call.path === `/subscriptions/${BAD}` && call.method === 'POST'
+        ? { body: liveEntry(BAD, 901, (call.body as { description: string }).description) }
+        : origin(call);
+    const r = await runCli(['sync', '--output', 'json', files()], { env: env(api) });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(mutating(api).sort()).toEqual([`POST /subscriptions/${BAD}`, `POST /subscriptions/${GOOD}`]);
+  });
+});
+
 describe('a list answer that is not a list', () => {
   it.each([
     ['an empty 200', { body: '' }],
-    ['null', { body: 'null' }],
     ['a 204', { status: 204 }],
     ['{"data": []}', { body: { data: [] } }],
     ['an empty body labelled gzip', { body: '', headers: { 'content-encoding': 'gzip' } }],

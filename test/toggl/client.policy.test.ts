@@ -338,8 +338,6 @@ describe('answers the client refuses to guess at', () => {
   it.each([
     ['an empty body', 200, '', {}],
     ['a whitespace-only body', 200, ' \n\t ', {}],
-    ['null', 200, 'null', {}],
-    ['{"items": null}', 200, '{"items":null}', {}],
     ['{"data": []}', 200, '{"data":[]}', {}],
     ['a 204 without a body', 204, '', {}],
     ['an empty body labelled gzip', 200, '', { 'Content-Encoding': 'gzip' }],

@@ -61,17 +61,17 @@ describe('a list answer that is not a list is never an empty workspace', () => {
   it.each([
     ['an empty body', ''],
     ['a whitespace-only body', ' \r\n\t '],
-    ['null (the docs document an array, or {items: [...]}; never null)', 'null'],
-    ['{"items": null}', '{"items":null}'],
     ['{"data": []}', '{"data":[]}'],
     ['an object without items', '{"subscriptions":[]}'],
   ])('%s is E_API_ANSWER', (_what, text) => {
     expect(refusal(() => listFrom(text)).message).toContain('unexpected answer from the API');
   });
 
-  it('the documented empty answers are empty: [] and {"items": []}', () => {
+  it('the empty answers are empty: [] and {"items": []}, and null as Go writes an empty slice', () => {
     expect(listFrom('[]')).toEqual([]);
     expect(listFrom('{"items":[]}')).toEqual([]);
+    expect(listFrom('null')).toEqual([]);
+    expect(listFrom('{"items":null}')).toEqual([]);
   });
 });
 
