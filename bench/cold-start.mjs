@@ -1,11 +1,12 @@
 // Cold start: whole-process time of `--version`, `validate` and `plan` of one in-sync workspace on
 // loopback against `node -e 0`, for this build and the previous one (bench/previous.mjs), on every Node
 // line given in BENCH_NODES (comma-separated node binaries; default the one running the bench). All
-// commands of one line are interleaved, so load elsewhere on the machine hits each alike.
+// commands of one line are interleaved, so load elsewhere on the machine hits each alike, and each is
+// paired with a `node -e 0` run just before it.
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { CLI, childEnv, dist, expectExit, median, ROOT, TOKEN, tempTree, timeNode } from './lib.mjs';
-import { previousCli } from './previous.mjs';
+import { PREVIOUS_COMMIT, previousCli } from './previous.mjs';
 
 const RUNS = Number(process.env.BENCH_COLD_RUNS ?? 15);
 const EXAMPLES = join(ROOT, 'examples', 'subscriptions');
@@ -68,14 +69,25 @@ export async function benchColdStart(log) {
         env: { ...apiEnv, NODE_DISABLE_COMPILE_CACHE: '1' },
       });
       log(`cold start on Node ${node.version}: ${RUNS} runs of ${commands.length} commands`);
+      // Each command runs right after a `node -e 0` of its own, and its ratio is the median of those
+      // pairs: on a shared machine whose speed drifts within a round, a ratio of two medians taken
+      // seconds apart measures the drift as much as the program.
+      const [base, ...timed] = commands;
       const times = commands.map(() => []);
+      const ratios = commands.map(() => []);
+      const run = async (c) =>
+        expectExit(await timeNode(c.args, { env: c.env, node: node.bin }), [0], c.name).ms;
       for (let r = 0; r < RUNS + 1; r++) {
-        for (const [i, c] of commands.entries()) {
-          const run = expectExit(await timeNode(c.args, { env: c.env, node: node.bin }), [0], c.name);
-          if (r > 0) times[i].push(run.ms);
+        for (const [i, c] of timed.entries()) {
+          const baseMs = await run(base);
+          const ms = await run(c);
+          if (r === 0) continue;
+          times[0].push(baseMs);
+          times[i + 1].push(ms);
+          ratios[i + 1].push(ms / baseMs);
         }
       }
-      const base = median(times[0]);
+      ratios[0] = [1];
       for (const [i, c] of commands.entries()) {
         rows.push({
           node: node.version,
@@ -84,12 +96,12 @@ export async function benchColdStart(log) {
           command: c.name,
           medianMs: median(times[i]),
           minMs: Math.min(...times[i]),
-          ratio: median(times[i]) / base,
+          ratio: median(ratios[i]),
           runs: RUNS,
         });
       }
     }
-    return { rows, previous: previous !== undefined };
+    return { rows, previous: previous !== undefined, previousCommit: PREVIOUS_COMMIT };
   } finally {
     await emu.close();
   }

@@ -216,8 +216,10 @@ export function renderReport(r) {
   out.push('## Cold start', '');
   out.push(
     `Whole-process time from spawn to exit, median of ${cold.rows[0].runs} runs, all commands of a Node line ` +
-      'interleaved. *this build*: the esbuild bundle (dist/); *previous*: the build before it (one module per ' +
-      'file plus node_modules), built from its commit in .tmp/bench-previous and timed in the same run. `plan` ' +
+      'interleaved, each run right after a `node -e 0` of its own; the ratio is the median of those pairs.' +
+      ` *this build*: the esbuild bundle (dist/); *previous*: the build of commit ${cold.previousCommit} ` +
+      '(`BENCH_PREVIOUS`; the default, 6ae4e1d, is the last build before the bundle: one module per file plus ' +
+      'node_modules), built from its commit in .tmp/bench-previous and timed in the same run. `plan` ' +
       'runs against the emulator on loopback with one declared workspace already in sync (one GET). With ' +
       '`BENCH_NODES` the table has a block per Node line; the compile cache exists from Node 22.1 on.',
     '',
