@@ -87,6 +87,7 @@ export class TogglClient implements TogglApi {
         expect: 'any',
         sends: [body.secret],
       }),
+      { workspaceId, description: body.description },
     );
   }
 
@@ -102,6 +103,7 @@ export class TogglClient implements TogglApi {
         workspaceId,
         expect: 'any',
       }),
+      { workspaceId, subscriptionId, description: body.description },
     );
   }
 
@@ -112,6 +114,7 @@ export class TogglClient implements TogglApi {
         workspaceId,
         expect: 'any',
       }),
+      { workspaceId, subscriptionId },
     );
   }
 

@@ -1,4 +1,5 @@
 import { ApiError, type ApiErrorContext } from '../errors.js';
+import { descriptionKey } from '../util/unicode.js';
 import type { EventFilterCatalog, Subscription, WorkspaceLimits } from './types.js';
 
 /** `json`: a 2xx body that is not JSON is an error (reads must not be guessed). `any`: keep the text. */
@@ -238,12 +239,37 @@ function malformed(ctx: ApiErrorContext, index: number, id: unknown, problem: st
   );
 }
 
+/** What a change was about, to check its answer against: the subscription it made or changed. */
+export interface AnswerExpectation {
+  workspaceId: number;
+  /** PUT and PATCH: the id the call addressed. */
+  subscriptionId?: number;
+  /** POST and PUT: the description sent. */
+  description?: string;
+}
+
 /**
- * The answer to a change. The change is made once the API said 2xx, so an odd body is not an error;
- * the caller treats a missing object as "applied, state unknown" (reconcile's `if (after)`).
+ * The answer to a change. The change is made once the API said 2xx, so an odd body is not an error:
+ * the caller treats `undefined` as "applied, state unknown" (the next list tells). An answer is used
+ * only when it is the documented shape and is the subscription the call was about (its workspace, the
+ * id addressed, the description sent): an answer that names another subscription, or carries a
+ * string where the id belongs, is never taken as live state nor printed (docs/limits-and-budgets.md,
+ * "API answers").
  */
-export function subscriptionAnswer(body: unknown): Subscription {
-  return (isObject(body) ? body : undefined) as Subscription;
+export function subscriptionAnswer(body: unknown, expected: AnswerExpectation): Subscription {
+  if (!isObject(body)) return undefined as unknown as Subscription;
+  const s = { ...(body as Record<string, unknown>) };
+  if (s['event_filters'] === null) s['event_filters'] = [];
+  if (subscriptionShapeProblem(s, expected.workspaceId) !== undefined)
+    return undefined as unknown as Subscription;
+  if (expected.subscriptionId !== undefined && s['subscription_id'] !== expected.subscriptionId)
+    return undefined as unknown as Subscription;
+  if (
+    expected.description !== undefined &&
+    descriptionKey(s['description'] as string) !== descriptionKey(expected.description)
+  )
+    return undefined as unknown as Subscription;
+  return s as unknown as Subscription;
 }
 
 /** GET /event_filters: an object; anything else (no body, `null`) is refused. */

@@ -7,7 +7,8 @@ import type { Subscription, SubscriptionInput, TogglApi } from './types.js';
  */
 export function observeSecrets(api: TogglApi, secrets: RunSecrets): TogglApi {
   const seen = <T extends Subscription | Subscription[]>(value: T): T => {
-    secrets.addLive(Array.isArray(value) ? value : [value]);
+    // A change's answer is undefined when it was not the subscription sent (state unknown).
+    if (value !== undefined) secrets.addLive(Array.isArray(value) ? value : [value]);
     return value;
   };
   const sent = (body: SubscriptionInput) => secrets.addValues([body.secret]);

@@ -130,6 +130,35 @@ describe('a malformed live entry fails its workspace only', () => {
   });
 });
 
+describe('a create answered with something else than the subscription it made', () => {
+  it.each([
+    ['a string id that echoes a secret', (secret: string) => ({ subscription_id: secret })],
+    ['another subscription', () => liveEntry(GOOD, 7, 'Keep1')],
+  ])('%s: reported applied without an id; nothing of the answer printed', async (_what, answerOf) => {
+    const secret = 'ECHOED-SECRET-0123456789';
+    api = await startHostileApi(server(() => ({ body: [] })));
+    const origin = api.answer;
+    api.answer = (call) =>
+      call.method === 'POST'
+        ? { body: answerOf((call.body as { secret?: string }).secret ?? secret) }
+        : origin(call);
+    const dir = writeTree({
+      'good.yaml': yamlDoc({
+        workspace_id: GOOD,
+        subscriptions: [{ ...declared('wanted-good'), secret: secret }],
+      }),
+    });
+    for (const format of ['text', 'json', 'markdown']) {
+      const r = await runCli(['sync', '--output', format, dir], { env: env(api) });
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      const out = r.stdout + r.stderr;
+      expect(out).not.toContain(secret);
+      expect(out).not.toContain('Keep1');
+      expect(out).not.toMatch(/id 7\b|"subscription_id": 7/);
+    }
+  });
+});
+
 describe('a null list answer (how Go writes an empty slice)', () => {
   it('is an empty workspace: its first sync creates what is declared and deletes nothing', async () => {
     api = await startHostileApi(server(() => ({ body: 'null' })));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../../src/errors.js';
-import { parseBody, subscriptionList } from '../../src/toggl/decode.js';
+import { parseBody, subscriptionAnswer, subscriptionList } from '../../src/toggl/decode.js';
 
 /**
  * The list answer at the boundary (docs/limits-and-budgets.md, "API answers"): only the documented
@@ -120,5 +120,34 @@ describe('an entry that cannot be trusted to be of the workspace asked for', () 
     expect(listFrom(text).map((s) => s.subscription_id)).toEqual([5, 6]);
     // The same key in two different objects is not a repeat.
     expect(listFrom(`{"items":${text}}`)).toHaveLength(2);
+  });
+});
+
+describe('the answer to a change is used only when it is the subscription the call was about', () => {
+  const sent = { workspaceId: WS, description: 'Slack: projects' };
+  it('the documented answer is read', () => {
+    expect(subscriptionAnswer(entry(9, 'Slack: projects'), sent)).toMatchObject({ subscription_id: 9 });
+    // NFD vs NFC is one description (docs/plan-rules.md#descriptions).
+    expect(
+      subscriptionAnswer(entry(9, 'Cafe\u0301'), { workspaceId: WS, description: 'Caf\u00e9' }),
+    ).toBeDefined();
+  });
+
+  it.each([
+    [
+      'a string where the id belongs (it could echo a secret)',
+      entry(9, 'Slack: projects', { subscription_id: 'SECRET-abc' }),
+    ],
+    ['another subscription (another description)', entry(7, 'Keep1')],
+    ['another workspace', entry(9, 'Slack: projects', { workspace_id: 2 })],
+    ['not an object', 'created'],
+    ['null', null],
+  ])('%s: state unknown (undefined), never taken as live state', (_what, body) => {
+    expect(subscriptionAnswer(body, sent)).toBeUndefined();
+  });
+
+  it('a PUT or PATCH answer must carry the id the call addressed', () => {
+    expect(subscriptionAnswer(entry(9, 'a'), { workspaceId: WS, subscriptionId: 9 })).toBeDefined();
+    expect(subscriptionAnswer(entry(8, 'a'), { workspaceId: WS, subscriptionId: 9 })).toBeUndefined();
   });
 });
