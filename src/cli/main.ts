@@ -7,6 +7,7 @@ import { registerExport } from './commands/export.js';
 import { registerStatus } from './commands/status.js';
 import { registerSync } from './commands/sync.js';
 import { registerValidate } from './commands/validate.js';
+import { hideUrlArgument } from './options.js';
 
 /**
  * Builds the CLI. Each command lives in its own module under `commands/` and imports its
@@ -22,7 +23,9 @@ export function buildProgram(setExit: (code: number) => void): Command {
       '--insecure-http',
       'allow a plain http:// API URL to another host (the token travels in clear; same as TOGGL_ALLOW_INSECURE_HTTP=1)',
     )
-    .exitOverride();
+    .exitOverride()
+    // commander quotes an invalid option's argument in its error; an API URL may carry a credential.
+    .configureOutput({ outputError: (text, write) => write(hideUrlArgument(text)) });
   // One switch for every command that talks to the API; the client reads it where it reads its
   // other settings (src/toggl/config.ts).
   program.hook('preAction', (cmd) => {

@@ -120,3 +120,16 @@ export function parseQuotaShare(value: string): number {
   }
   return n;
 }
+
+/**
+ * commander's error for an invalid option argument quotes it (`argument 'http://u:pw@…' is invalid`);
+ * an `--api-url` argument may carry a credential, so its text is replaced by its length, as the
+ * environment variable's is (docs/secrets.md).
+ */
+export function hideUrlArgument(message: string): string {
+  return message.replace(
+    /(option '--api-url <url>' argument )'([\s\S]*)'( is invalid)/,
+    (_all, before: string, value: string, after: string) =>
+      `${before}(a ${value.length}-character value, not shown: it may carry a credential)${after}`,
+  );
+}

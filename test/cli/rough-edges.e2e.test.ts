@@ -234,3 +234,20 @@ describe('API errors a first run meets', () => {
     expect(screen).toContain('Plan failed (1 error above)');
   });
 });
+
+describe('an --api-url that is refused is not echoed', () => {
+  it.each([
+    ['a port out of range', 'http://usr:APIPASS123@127.0.0.1:99999/'],
+    ['not http(s)', 'ftp://usr:APIPASS123@127.0.0.1/'],
+    ['an unclosed IPv6 host', 'https://usr:APIPASS123@[::1/'],
+  ])('%s: the error gives its length, never its text (it may carry a credential)', async (_what, url) => {
+    for (const command of ['plan', 'status', 'daemon']) {
+      const r = await runCli([command, '--api-url', url, writeTree({})]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).not.toContain('APIPASS123');
+      expect(r.stderr).toContain(
+        `argument (a ${url.length}-character value, not shown: it may carry a credential)`,
+      );
+    }
+  });
+});
