@@ -137,7 +137,11 @@ export async function runSync(opts: SyncOptions, io: Io = processIo): Promise<nu
       onApplied: opts.pingNew ? pingNewHook(togglApi, logger) : undefined,
       laneOf: routing.laneOf,
       identify: (observed) => {
-        identity = planIdentity({ ...observed, keyFor: routing.keyFor });
+        identity = planIdentity({
+          ...observed,
+          keyFor: routing.keyFor,
+          showsSensitive: (text) => secrets.scrub(text) !== text,
+        });
         return identity;
       },
       check: reviewed ? reviewedPlanCheck({ desired, saved, expectedHash: opts.expectPlanHash }) : undefined,

@@ -79,6 +79,12 @@ export interface IdentityInput {
   plan: Plan;
   /** The key for a token alias (see planKeyFromToken). */
   keyFor: (alias: string) => Uint8Array;
+  /**
+   * Whether a live description would show a secret (the run's scrub would change it). Such a
+   * description is written as a keyed digest, so a plan file, which CI often keeps as an artefact,
+   * never holds it: it still changes the hash when it changes (docs/secrets.md).
+   */
+  showsSensitive?: (text: string) => boolean;
 }
 
 export interface PlanIdentity {
@@ -115,6 +121,9 @@ export function identityDocument(input: IdentityInput): IdentityDocument {
       const alias = tokenAlias(ws);
       const key = input.keyFor(alias);
       const digest = (value: string) => hmacHex(key, value);
+      // Live descriptions are text from the API; a declared one is the user's own.
+      const liveDescription = (d: string) =>
+        input.showsSensitive?.(d) ? `(sensitive description ${digest(d).slice(0, 16)})` : d;
       const live = input.live.get(ws.workspace_id);
       return {
         workspace_id: ws.workspace_id,
@@ -126,9 +135,17 @@ export function identityDocument(input: IdentityInput): IdentityDocument {
           .map((s) => desiredEntry(s, digest))
           .sort((a, b) => compareText(a.description, b.description)),
         live: live
-          ? live.map((s) => liveEntry(s, digest)).sort((a, b) => a.subscription_id - b.subscription_id)
+          ? live
+              .map((s) => liveEntry({ ...s, description: liveDescription(s.description) }, digest))
+              .sort((a, b) => a.subscription_id - b.subscription_id)
           : null,
-        changes: (changesOf.get(ws.workspace_id) ?? []).map((c) => changeEntry(c, digest)),
+        changes: (changesOf.get(ws.workspace_id) ?? []).map((c) =>
+          // A delete names a live subscription by its live description.
+          changeEntry(
+            c.action === 'delete' ? { ...c, description: liveDescription(c.description) } : c,
+            digest,
+          ),
+        ),
       };
     });
   return { version: IDENTITY_VERSION, workspaces };

@@ -218,6 +218,36 @@ describe('saved plans (plan --out, sync --plan)', () => {
 
     expect(e.emu.calls).toEqual([]);
   });
+
+  it('never writes a live description that holds a secret into the plan file, nor into a refusal', async () => {
+    const SHORT = 'q7Z';
+    // A hand-made subscription whose description echoes the declared secret (text from outside).
+    e.emu.seed(WS, {
+      description: `undeclared ${DECLARED_SECRET} desc`,
+      url_callback: 'https://hooks.example.com/other',
+      event_filters: [{ entity: 'tag', action: 'created' }],
+    });
+    const env = { ...ENV, SHORT };
+    const withShort = YAML.replace(
+      'https://hooks.example.com/same',
+      'https://hooks.example.com/same?k=${SHORT}',
+    );
+    updateTree(dir, { 'subs/ws.yaml': withShort });
+    const planned = await e.cli(['plan', subs(), '--out', planFile], env);
+    expect(planned.code, planned.stderr).toBe(0);
+    const text = readFileSync(planFile, 'utf8');
+    expect(text).not.toContain(DECLARED_SECRET);
+    expect(text).toContain('(sensitive description ');
+
+    // The description changes to one holding the short secret: the refusal names the change, not the text.
+    const id = idOf(`undeclared ${DECLARED_SECRET} desc`);
+    e.emu.mutate(WS, id, { description: `undeclared short ${SHORT}` });
+    const refused = await e.cli(['sync', '--plan', planFile], env);
+    expect(refused.code).toBe(1);
+    expect(refused.stdout + refused.stderr).toContain(`live subscription ${id} `);
+    expect(refused.stdout + refused.stderr).not.toContain(SHORT);
+    expect(refused.stdout + refused.stderr).not.toContain(DECLARED_SECRET);
+  });
 });
 
 describe('plan --out with errors', () => {
