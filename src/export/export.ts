@@ -3,9 +3,12 @@ import { readFileSync } from 'node:fs';
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { SCHEMA_URL } from '../resources.js';
+import { WITHHELD } from '../sensitive/secret-set.js';
+import { PLACEHOLDER } from '../sensitive/value.js';
 import type { Subscription, TogglApi } from '../toggl/types.js';
 import { quote } from '../util/text.js';
-import { type ExportedWorkspace, renderExport } from './render.js';
+import { descriptionKey } from '../util/unicode.js';
+import { type ExportedWorkspace, literalPattern, renderExport } from './render.js';
 
 /** What `export` was asked to do, parsed by src/cli/. */
 export interface ExportOptions {
@@ -57,6 +60,14 @@ export async function exportWith(
     schemaRef: opts.schemaRef ?? defaultSchemaRef(),
     // Live descriptions are text from the API: each is scrubbed on its own, so one holding a short
     // secret is withheld without taking the rest of the warning (ids, variable names) with it.
+    sensitivePattern: (d) => {
+      const scrubbed = secrets.scrub(d);
+      if (scrubbed === d) return undefined;
+      // Withheld whole (a short secret is in it): as many single-character wildcards as it has.
+      if (scrubbed === WITHHELD) return '?'.repeat([...descriptionKey(d)].length);
+      // The text around each masked span, literally; the span itself as `*`.
+      return scrubbed.split(PLACEHOLDER).map(literalPattern).join('*');
+    },
     showDescription: (d) => {
       const scrubbed = secrets.scrub(d);
       return scrubbed === d ? quote(d) : scrubbed;

@@ -41,6 +41,12 @@ export interface RenderOptions {
    * the description, so a description withheld for holding a short secret leaves the warning readable.
    */
   showDescription?: (description: string) => string;
+  /**
+   * For a live description that holds a sensitive value (a token or secret echoed in it: text from
+   * the API), a glob that matches it without spelling that value; undefined for any other. Such a
+   * subscription is exported as that ignore pattern, never written out (docs/secrets.md).
+   */
+  sensitivePattern?: (description: string) => string | undefined;
 }
 
 export interface RenderResult {
@@ -91,12 +97,16 @@ export function renderExport(workspaces: readonly ExportedWorkspace[], opts: Ren
     // What a file cannot declare is exported as an exact `ignore` pattern, so that the file validates
     // and a sync leaves it alone: a subscription without event filters (the format needs at least
     // one) and a description with an invisible character (docs/plan-rules.md#descriptions).
-    const declarable = kept.filter((sub) => undeclarableReason(sub) === undefined);
-    const ignored = kept.filter((sub) => undeclarableReason(sub) !== undefined);
+    const reasonOf = (sub: ExportedSubscription) =>
+      opts.sensitivePattern?.(sub.description) !== undefined
+        ? 'holds a sensitive value in its description'
+        : undeclarableReason(sub);
+    const declarable = kept.filter((sub) => reasonOf(sub) === undefined);
+    const ignored = kept.filter((sub) => reasonOf(sub) !== undefined);
     for (const sub of ignored) {
       warnings.push(
         `workspace ${ws.workspace_id}, subscription ${shown(sub.description)} (id ${sub.subscription_id}) ` +
-          `${undeclarableReason(sub)}, which a file cannot declare; it is exported as an ignore pattern, ` +
+          `${reasonOf(sub)}, which a file cannot declare; it is exported as an ignore pattern, ` +
           'so sync leaves it alone',
       );
     }
@@ -128,7 +138,13 @@ export function renderExport(workspaces: readonly ExportedWorkspace[], opts: Ren
     const doc = new Document({
       workspace_id: ws.workspace_id,
       prune,
-      ...(ignored.length > 0 ? { ignore: ignored.map((sub) => literalPattern(sub.description)) } : {}),
+      ...(ignored.length > 0
+        ? {
+            ignore: ignored.map(
+              (sub) => opts.sensitivePattern?.(sub.description) ?? literalPattern(sub.description),
+            ),
+          }
+        : {}),
       subscriptions: items.map(({ sub, urlVariable }) => ({
         description: sub.description,
         // A literal `${` in a live URL would read back as a variable reference; `$${` keeps it literal.

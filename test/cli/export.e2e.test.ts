@@ -138,6 +138,47 @@ describe('export (built CLI, emulator)', () => {
     }
   });
 
+  it('never writes a live description that holds the token or a live secret: an ignore pattern that does not spell it', async () => {
+    const token = 'hostile-token-EXPORT-0123456789';
+    const liveSecret = 'live-secret-of-another-0123456789';
+    const list = [
+      liveEntry(101, 1, `hook ${token} x`),
+      liveEntry(101, 2, 'Plain', { secret: liveSecret }),
+      liveEntry(101, 3, `copy of ${liveSecret}`),
+      // A short secret (the token-shaped one is long): withheld descriptions match by length only.
+      liveEntry(101, 4, 'in'),
+      liveEntry(101, 5, 'Normal', { secret: 'in' }),
+    ];
+    const api = await startHostileApi((call) =>
+      call.method === 'GET' && call.path === '/subscriptions/101' ? { body: list } : { status: 500 },
+    );
+    try {
+      const env = { TOGGL_API_URL: api.url, TOGGL_API_TOKEN: token, TOGGL_REQUEST_SPACING_MS: '0' };
+      const file = join(writeTree({}), 'ws.yaml');
+      const exported = await runCli(['export', '--workspace', '101', '--out', file], { env });
+      expect(exported.code, exported.stderr).toBe(0);
+      const yaml = readFileSync(file, 'utf8');
+      for (const text of [yaml, exported.stdout, exported.stderr]) {
+        expect(text).not.toContain(token);
+        expect(text).not.toContain(token.toUpperCase().replace(/-/g, '_'));
+        expect(text).not.toContain(liveSecret);
+        expect(text).not.toContain(liveSecret.toUpperCase().replace(/-/g, '_'));
+      }
+      expect(yaml).toContain('"hook * x"');
+      expect(yaml).toContain('"copy of *"');
+      expect(exported.stderr).toContain('(id 1) holds a sensitive value in its description');
+      // The file validates and, against the same live state, plans nothing.
+      const validated = await runCli(['validate', file]);
+      expect(validated.stderr).toBe('');
+      api.calls.length = 0;
+      const plan = await runCli(['sync', '--dry-run', '--detailed-exitcode', file], { env });
+      expect(plan.stderr).toBe('');
+      expect(plan.code).toBe(0);
+    } finally {
+      await api.close();
+    }
+  });
+
   it('plans only the secrets the user chooses to manage', async () => {
     e2e = await startE2E({ workspaces: [101] });
     const { emu } = e2e;
