@@ -128,7 +128,7 @@ export class SecretSet {
     const text = untrusted.length > MAX_SCRUB_LENGTH ? `${untrusted.slice(0, MAX_SCRUB_LENGTH)}…` : untrusted;
     const folded = fold(text);
     const covered = new Uint8Array(text.length);
-    const besidePlaceholder = folded.includes(FOLDED_PLACEHOLDER);
+    const marks = marksIn(folded);
     let any = false;
     for (const needle of this.needles()) {
       if (longOnly && needle.short) continue;
@@ -141,7 +141,7 @@ export class SecretSet {
       }
       if (!needle.short) {
         any = coverCutEnds(folded, needle.folded, covered) || any;
-        if (besidePlaceholder) any = coverBesidePlaceholders(folded, needle.folded, covered) || any;
+        if (marks.length > 0) any = coverBesideMarks(folded, needle.folded, covered, marks) || any;
       }
     }
     if (!any) return text;
@@ -175,43 +175,69 @@ function maskCredentialShapes(text: string): string {
 
 const FOLDED_PLACEHOLDER = fold(PLACEHOLDER);
 
+/** Where a text was masked, or cut: `(sensitive)`, and `…` / `...` (a quoted value cut to a length). */
+interface Mark {
+  at: number;
+  end: number;
+  /** A placeholder joins the piece beside it into one placeholder; a cut mark stays visible. */
+  merge: boolean;
+}
+
+function marksIn(folded: string): Mark[] {
+  const marks: Mark[] = [];
+  for (const [text, merge] of [
+    [FOLDED_PLACEHOLDER, true],
+    ['…', false],
+    ['...', false],
+  ] as const) {
+    for (let at = folded.indexOf(text); at !== -1; at = folded.indexOf(text, at + text.length)) {
+      marks.push({ at, end: at + text.length, merge });
+    }
+  }
+  return marks;
+}
+
 /**
  * A text scrubbed before by a pass that knew fewer secrets (the API client masks what one request
  * sent; a URL with a credential is replaced up to the first character a URL cannot hold) can hold the
  * rest of a longer secret right beside a placeholder: `(sensitive)` followed by the tail of a secret
- * whose start was another secret, or preceded by its head. That rest is masked too, so scrubbing
- * twice never leaves more than scrubbing once with everything.
+ * whose start was another secret, or preceded by its head. A message that quotes a value cut to a
+ * length (`got 'abc…'`) holds its head right before the `…`. That rest is masked too, so scrubbing
+ * twice never leaves more than scrubbing once with everything, and a cut never shows a piece.
  */
-function coverBesidePlaceholders(folded: string, needle: string, covered: Uint8Array): boolean {
+function coverBesideMarks(
+  folded: string,
+  needle: string,
+  covered: Uint8Array,
+  marks: readonly Mark[],
+): boolean {
   let any = false;
-  for (let at = folded.indexOf(FOLDED_PLACEHOLDER); at !== -1; ) {
-    const end = at + FOLDED_PLACEHOLDER.length;
+  for (const { at, end, merge } of marks) {
     // After: the text goes on with a suffix of the secret.
     const head = folded.slice(end, end + CUT_MIN_LENGTH);
     if (head.length === CUT_MIN_LENGTH) {
       for (let p = needle.indexOf(head, 1); p !== -1; p = needle.indexOf(head, p + 1)) {
         const rest = needle.slice(p);
         if (folded.startsWith(rest, end)) {
-          covered.fill(1, at, end + rest.length);
+          covered.fill(1, merge ? at : end, end + rest.length);
           any = true;
           break;
         }
       }
     }
-    // Before: the text ends, at the placeholder, with a prefix of the secret.
+    // Before: the text ends, at the mark, with a prefix of the secret.
     const tail = folded.slice(Math.max(0, at - CUT_MIN_LENGTH), at);
     if (tail.length === CUT_MIN_LENGTH) {
       for (let p = needle.lastIndexOf(tail, needle.length - CUT_MIN_LENGTH - 1); p !== -1; ) {
         const piece = needle.slice(0, p + CUT_MIN_LENGTH);
         if (folded.endsWith(piece, at)) {
-          covered.fill(1, at - piece.length, end);
+          covered.fill(1, at - piece.length, merge ? end : at);
           any = true;
           break;
         }
         p = p === 0 ? -1 : needle.lastIndexOf(tail, p - 1);
       }
     }
-    at = folded.indexOf(FOLDED_PLACEHOLDER, end);
   }
   return any;
 }

@@ -97,6 +97,15 @@ describe('SecretSet.scrub', () => {
     );
   });
 
+  it('masks the head of a secret where a message cut a quoted value', () => {
+    const secret = 'cut-secret-abcdefghijklmnopqrstuvwxyz';
+    const s = SecretSet.of({ values: [secret] });
+    expect(s.maskLong(`got '${secret.slice(0, 20)}…' at line 3`)).toBe(`got '${PLACEHOLDER}…' at line 3`);
+    expect(s.scrub(`key '${secret.slice(0, 9)}...' and more`)).toBe(`key '${PLACEHOLDER}...' and more`);
+    // A word before an ellipsis is not a secret's head unless it is one.
+    expect(s.scrub('waiting… done')).toBe('waiting… done');
+  });
+
   it('masks what is left of a secret where a text was cut', () => {
     const secret = 'cut-secret-abcdefghijklmnop';
     const s = SecretSet.of({ values: [secret] });
