@@ -1,9 +1,10 @@
 import { ConfigError, type ConfigIssue } from '../errors.js';
-import { desiredSecrets, SecretSet } from '../sensitive/index.js';
+import { desiredSecrets, MASK_MIN_LENGTH, SecretSet } from '../sensitive/index.js';
 import { declareDocument } from './declare.js';
 import { compareNames, discoverInputFiles } from './files.js';
 import { MAX_ISSUES_PER_FILE } from './limits.js';
 import { mergeDeclarations, type WorkspaceDeclaration } from './merge.js';
+import { displayed } from './messages.js';
 import { parseYamlFile, position } from './parse.js';
 import { readInputFile } from './read.js';
 import { checkText, positionAt } from './text.js';
@@ -69,13 +70,14 @@ export async function loadDesiredState(
  * Short ones are not (`got '1'`): a word or a digit in the file's own text is not a leak.
  */
 function maskValues(issues: ConfigIssue[], declarations: readonly WorkspaceDeclaration[]): ConfigIssue[] {
-  const secrets = SecretSet.of({
-    values: desiredSecrets({
-      workspaces: declarations.map((d) => ({
-        subscriptions: new Map(d.subscriptions.map((s) => [s.description, s])),
-      })),
-    }),
+  const values = desiredSecrets({
+    workspaces: declarations.map((d) => ({
+      subscriptions: new Map(d.subscriptions.map((s) => [s.description, s])),
+    })),
   });
+  // As the messages quote them: invisible and control characters escaped (messages.ts).
+  const long = values.filter((v) => [...v].length >= MASK_MIN_LENGTH);
+  const secrets = SecretSet.of({ values: [...values, ...long.map(displayed)] });
   if (secrets.size === 0) return issues;
   return issues.map((i) => ({ ...i, message: secrets.maskLong(i.message) }));
 }

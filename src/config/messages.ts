@@ -131,13 +131,24 @@ function shown(value: unknown, source: string | undefined): string {
 }
 
 export function quote(text: string): string {
+  return `'${displayed(truncate(text))}'`;
+}
+
+/**
+ * Text as a message shows it: control characters JSON-escaped, invisible ones as `\uXXXX`. The
+ * loader masks secrets in this form too (load.ts), since it is the form a message quotes them in.
+ */
+export function displayed(text: string): string {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: escaping control characters is the point
-  const controls = truncate(text).replace(/[\u0000-\u001f\u007f]/g, (c) => JSON.stringify(c).slice(1, -1));
-  return `'${escapeInvisible(controls)}'`;
+  const controls = text.replace(/[\u0000-\u001f\u007f]/g, (c) => JSON.stringify(c).slice(1, -1));
+  return escapeInvisible(controls);
 }
 
 function truncate(text: string): string {
-  return text.length > 60 ? `${text.slice(0, 57)}…` : text;
+  if (text.length <= 60) return text;
+  // Never between the two halves of a character outside the BMP: half of one is not text.
+  const high = text.charCodeAt(56);
+  return `${text.slice(0, high >= 0xd800 && high <= 0xdbff ? 56 : 57)}…`;
 }
 
 /** The allowed key closest to a mistyped one, if it is close enough to be a typo. */

@@ -199,6 +199,30 @@ describe('loadDesiredState: ${NAME} expansion', () => {
     ]);
   });
 
+  it('masks a long secret also as a message shows it: escaped, or cut to a length', async () => {
+    // A visible non-ASCII character stays, an invisible one is escaped: no JSON form has that mix.
+    const invisible = 'hidden-Sécret\u0007\u200bValue-123456789';
+    const long = `${'x'.repeat(10)}-long-Secret-${'😀'.repeat(30)}-end`;
+    const dir = writeTree({
+      'a.yaml': `workspace_id: 1\nsubscriptions:${SUB('One', '?t=${A}')}\n    secret: \${B}\n`,
+      'b.yaml': [
+        'workspace_id: 2',
+        'subscriptions:',
+        '  - description: Two',
+        '    url_callback: https://hooks.example.com/two',
+        `    enabled: ${JSON.stringify(invisible)}`,
+        `    ${JSON.stringify(long)}: 1`,
+        '    event_filters: [{ entity: project, action: created }]',
+      ].join('\n'),
+    });
+    const issues = (await issuesOf([dir], { A: invisible, B: long })).join('\n');
+    expect(issues).toContain("got '(sensitive)'");
+    expect(issues).toContain("unknown key '(sensitive)…'");
+    expect(issues).not.toContain('hidden-Sécret');
+    expect(issues).not.toContain('Value-123456789');
+    expect(issues).not.toContain('😀');
+  });
+
   it('marks short, numeric and word-like substituted values too (they are still the user secret)', async () => {
     const dir = writeTree({
       'a.yaml': [
