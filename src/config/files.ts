@@ -50,20 +50,27 @@ export async function discoverInputFiles(paths: readonly string[]): Promise<Disc
     for (const entry of entries) {
       if (entry.name.startsWith('.')) continue;
       const full = join(dir, entry.name);
-      if (entry.isDirectory()) {
-        await walk(full);
-      } else if (entry.isFile()) {
-        if (YAML_FILE.test(entry.name)) await addFile(full);
-      } else if (entry.isSymbolicLink()) {
+      // A *.yaml entry that is not a readable regular file (a FIFO, a device, a symlink to one, a
+      // directory) is an error, never skipped: skipping it would drop what it declares, and with
+      // prune its subscriptions would be deleted (docs/limits-and-budgets.md, "Input files").
+      const yamlName = YAML_FILE.test(entry.name);
+      let kind: 'dir' | 'file' | 'other' = entry.isDirectory() ? 'dir' : entry.isFile() ? 'file' : 'other';
+      if (entry.isSymbolicLink()) {
         let target: Stats;
         try {
           target = await stat(full);
         } catch (err) {
-          if (YAML_FILE.test(entry.name)) problem(full, `cannot read: ${reason(err)}`);
+          if (yamlName) problem(full, `cannot read: ${reason(err)}`);
           continue;
         }
-        if (target.isDirectory()) await walk(full);
-        else if (target.isFile() && YAML_FILE.test(entry.name)) await addFile(full);
+        kind = target.isDirectory() ? 'dir' : target.isFile() ? 'file' : 'other';
+      }
+      if (yamlName && kind !== 'file') {
+        problem(full, kind === 'dir' ? 'a directory named like a YAML file' : 'not a regular file');
+      } else if (kind === 'dir') {
+        await walk(full);
+      } else if (kind === 'file' && yamlName) {
+        await addFile(full);
       }
     }
   };

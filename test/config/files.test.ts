@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, renameSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -80,6 +81,29 @@ describe('listInputFiles', () => {
 
   it('defaults to ./subscriptions', () => {
     expect(DEFAULT_PATHS).toEqual(['./subscriptions']);
+  });
+});
+
+describe('a *.yaml entry that is not a regular file is an error, never skipped', () => {
+  // Skipped, what it declares would vanish and, with prune, be deleted (docs/limits-and-budgets.md).
+  it.each([
+    ['a FIFO', (dir: string) => execFileSync('mkfifo', [join(dir, 'b.yaml')])],
+    ['a symlink to a device', (dir: string) => symlinkSync('/dev/zero', join(dir, 'b.yaml'))],
+    ['a directory', (dir: string) => mkdirSync(join(dir, 'b.yaml'))],
+    [
+      'a symlink to a directory',
+      (dir: string) => {
+        mkdirSync(join(dir, 'real'));
+        symlinkSync(join(dir, 'real'), join(dir, 'b.yaml'));
+      },
+    ],
+  ])('%s named b.yaml', async (_what, make) => {
+    const dir = writeTree({ 'a.yaml': doc(1, 'A') });
+    make(dir);
+    const { files, issues } = await discoverInputFiles([dir]);
+    expect(files).toEqual([join(dir, 'a.yaml')]);
+    expect(issues).toEqual([expect.objectContaining({ file: join(dir, 'b.yaml') })]);
+    await expect(loadDesiredState([dir], {})).rejects.toBeInstanceOf(ConfigError);
   });
 });
 
