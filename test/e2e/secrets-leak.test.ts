@@ -307,6 +307,16 @@ interface Ran {
   daemonLogs: string;
 }
 
+/**
+ * A YAML double-quoted string of any text: JSON's escapes, plus `\uXXXX` for what a YAML stream may
+ * not hold raw (C1 controls, U+FEFF, U+FFFE/U+FFFF), so the file is refused for the line we mean.
+ */
+const yamlString = (v: string) =>
+  JSON.stringify(v).replace(
+    /[\u007f-\u009f\ufeff\ufffe\uffff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+
 /** TWS_LEAK_DUMP=<dir> writes a scenario's secrets and outputs there, to look at a failure. */
 function dump(name: string, outputs: readonly Output[], sc?: Scenario): void {
   const dir = process.env['TWS_LEAK_DUMP'];
@@ -617,6 +627,10 @@ function run(sc: Scenario, withDaemon: boolean) {
     if (withDaemon) {
       expect(ran.daemonLogs).toContain('"msg":"reconcile finished"');
       expect(ran.daemonLogs).not.toContain(`"msg":"${WITHHELD}"`);
+      // A declared description is the program's own word: logged intact beside a withheld error.
+      for (const sub of sc.subs.filter((s) => s.echo !== undefined)) {
+        expect(ran.daemonLogs).toContain(`"description":${JSON.stringify(sub.description)}`);
+      }
     }
   });
 
@@ -715,14 +729,14 @@ describe(`secrets never leave the process (generated secrets, echoing API, seed 
       const pasted = values.flatMap((v, i) => [
         `  - description: "Pasted ${i}"`,
         '    url_callback: https://hooks.example.com/pasted',
-        `    enabled: ${JSON.stringify(v)}`,
-        `    ${JSON.stringify(v)}: 1`,
-        `    event_filters: [{ entity: ${JSON.stringify(v)}, action: created }]`,
+        `    enabled: ${yamlString(v)}`,
+        `    ${yamlString(v)}: 1`,
+        `    event_filters: [{ entity: ${yamlString(v)}, action: created }]`,
       ]);
       const dir = writeTree({
         'subscriptions/a.yaml': yamlDoc({ workspace_id: WS, subscriptions: subs }),
         'subscriptions/b.yaml': ['workspace_id: 7654321', 'subscriptions:', ...pasted, ''].join('\n'),
-        'subscriptions/c.yaml': `workspace_id: 7654322\nsubscriptions:\n  - description: ${JSON.stringify(values[0])} ]\n`,
+        'subscriptions/c.yaml': `workspace_id: 7654322\nsubscriptions:\n  - description: ${yamlString(values[0]!)} ]\n`,
       });
       const subsDir = join(dir, 'subscriptions');
       for (const [name, args] of [
