@@ -170,6 +170,7 @@ export class TogglClient implements TogglApi {
     // A Secret rotated since the last request: a stat per request, a read only when it changed.
     this.refreshToken(false);
     let reauthenticated = false;
+    let quotaWaits = 0;
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.attempt(method, path, opts);
@@ -187,6 +188,7 @@ export class TogglClient implements TogglApi {
           random: Math.random(),
           elapsedMs: performance.now() - startedAt,
           settings: this.config,
+          quotaWaits,
         });
         if (!step) throw error;
         this.report(() =>
@@ -203,6 +205,7 @@ export class TogglClient implements TogglApi {
         await this.pause(step.delayMs, error);
         if (step.quotaWait) {
           // A new quota window: the attempt count and the retry-time budget start again.
+          quotaWaits++;
           attempt = 0;
           startedAt = performance.now();
         } else if (performance.now() - startedAt >= this.config.maxRetryTimeMs) {

@@ -21,6 +21,18 @@ export interface RetryInput {
   /** Time spent on this request since its first attempt (or the last quota wait). */
   elapsedMs: number;
   settings: RetrySettings;
+  /** Quota waits this request has already made (0 before the first). */
+  quotaWaits?: number;
+}
+
+/**
+ * The shortest quota wait is twice the longest backoff (`TOGGL_RETRY_MAX_MS`, 30 s by default: a
+ * minute), doubled at each further 402 of the same request. A 402 that says the window resets in 0 or
+ * 1 seconds, again and again, was otherwise asked every second: 70 requests in 70 seconds against a
+ * quota of 30 an hour (docs/limits-and-budgets.md, "API quota").
+ */
+function quotaWaitFloorMs(settings: RetrySettings, quotaWaits: number): number {
+  return 2 * settings.retryMaxMs * 2 ** Math.min(quotaWaits, 16);
 }
 
 /** Wait `delayMs`, then try again. */
@@ -64,10 +76,12 @@ export function nextDelay({
   random,
   elapsedMs,
   settings,
+  quotaWaits = 0,
 }: RetryInput): RetryStep | undefined {
   if (error instanceof QuotaError) {
     if (settings.quotaMode !== 'wait' || error.resetsInSeconds === undefined) return undefined;
-    const delayMs = Math.min((error.resetsInSeconds + 1) * 1000, settings.maxQuotaWaitMs);
+    const floor = quotaWaitFloorMs(settings, quotaWaits);
+    const delayMs = Math.min(Math.max((error.resetsInSeconds + 1) * 1000, floor), settings.maxQuotaWaitMs);
     return { delayMs, retriesLeft: 0, quotaWait: true };
   }
   if (!isRetryable(error)) return undefined;

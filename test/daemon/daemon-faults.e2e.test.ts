@@ -71,7 +71,11 @@ describe('daemon under API faults (built CLI, emulator)', () => {
       quota: { limit: 3, windowSeconds: 2 },
     });
     const dir = writeTree({ 'a.yaml': subsYaml(subs) });
-    daemon = await startDaemon(['--interval', '1h', '--no-watch', dir], envFor(emu));
+    // The quota wait is at least twice the longest backoff: short here, as the window is.
+    daemon = await startDaemon(
+      ['--interval', '1h', '--no-watch', dir],
+      envFor(emu, { TOGGL_RETRY_MAX_MS: '500' }),
+    );
     await waitFor(() => emu!.subscriptions(WS).length === 3, 'all three creates despite the quota', 20_000);
     await waitFor(async () => (await fetch(`${daemon!.url}/readyz`)).status === 200, 'ready');
     const text = await scrape(daemon.url);

@@ -164,11 +164,35 @@ describe('retry policy', () => {
       .get('/subscriptions/1')
       .reply(200, [], { 'X-Toggl-Quota-Remaining': '29' });
     const infos: ResponseInfo[] = [];
-    await expect(client({ quotaMode: 'wait' }, (i) => infos.push(i)).listSubscriptions(1)).resolves.toEqual(
-      [],
-    );
+    await expect(
+      client({ quotaMode: 'wait', maxQuotaWaitMs: 50 }, (i) => infos.push(i)).listSubscriptions(1),
+    ).resolves.toEqual([]);
     expect(infos.map((i) => i.status)).toEqual([402, 200]);
     expect(infos[1]?.quotaRemaining).toBe(29);
+  });
+
+  it('a 402 that keeps saying "resets in 0 s" is asked again later and later, not every second', async () => {
+    nock(BASE)
+      .get('/subscriptions/1')
+      .times(2)
+      .reply(402, 'quota', { 'X-Toggl-Quota-Resets-In': '0' })
+      .get('/subscriptions/1')
+      .reply(200, []);
+    const waits: number[] = [];
+    const config = clientConfigFromEnv(
+      {
+        TOGGL_API_TOKEN: TOKEN,
+        TOGGL_API_URL: BASE,
+        TOGGL_REQUEST_SPACING_MS: '0',
+        TOGGL_RETRY_MAX_MS: '600',
+      },
+      { quotaMode: 'wait' },
+    );
+    const api = new TogglClient(config, { onRetry: (i) => waits.push(i.delayMs) });
+    await expect(api.listSubscriptions(1)).resolves.toEqual([]);
+    // Twice the longest backoff (600 ms here, 30 s by default), doubled at each further 402; before,
+    // each wait was the header's 0 s plus one.
+    expect(waits).toEqual([1200, 2400]);
   });
 
   it('410 stops at once', async () => {

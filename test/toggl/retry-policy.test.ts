@@ -98,4 +98,18 @@ describe('nextDelay', () => {
     const capped = step({ error: new QuotaError({ ...ctx, status: 402 }, 86_400), settings: wait });
     expect(capped?.delayMs).toBe(3_600_000);
   });
+
+  it('never asks again sooner than twice the longest backoff after a 402, doubling at each further 402', () => {
+    // An API (or proxy) answering 402 "resets in 0 s" again and again was asked every second.
+    const wait = { ...settings, retryMaxMs: 30_000, quotaMode: 'wait' as const };
+    const delays = [0, 1, 2, 3, 4, 5, 6, 7].map(
+      (quotaWaits) =>
+        step({ error: new QuotaError({ ...ctx, status: 402 }, 0), settings: wait, quotaWaits })?.delayMs,
+    );
+    expect(delays).toEqual([60_000, 120_000, 240_000, 480_000, 960_000, 1_920_000, 3_600_000, 3_600_000]);
+    // A real reset time longer than the floor is kept.
+    expect(step({ error: new QuotaError({ ...ctx, status: 402 }, 600), settings: wait })?.delayMs).toBe(
+      601_000,
+    );
+  });
 });
