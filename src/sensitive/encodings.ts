@@ -71,8 +71,25 @@ const html = (v: string) =>
 
 const htmlNumeric = (v: string) => html(v).replaceAll('&quot;', '&#34;').replaceAll('&#39;', '&#x27;');
 
+const hex2 = (n: number) => n.toString(16).padStart(2, '0');
+
+/** Every code unit as `\uXXXX`, ASCII included (an encoder that escapes everything). */
+const allJson = (v: string) =>
+  Array.from({ length: v.length }, (_, i) => `\\u${v.charCodeAt(i).toString(16).padStart(4, '0')}`).join('');
+
+/** Every UTF-8 byte as `%XX`, unreserved letters included (valid percent-encoding a server may send). */
+const allPercent = (v: string) => [...Buffer.from(v, 'utf8')].map((b) => `%${hex2(b)}`).join('');
+
+/** Every character as an HTML numeric reference, decimal and hex (`&#83;`, `&#x53;`). */
+const allHtmlDecimal = (v: string) => [...v].map((c) => `&#${c.codePointAt(0)};`).join('');
+const allHtmlHex = (v: string) => [...v].map((c) => `&#x${(c.codePointAt(0) ?? 0).toString(16)};`).join('');
+
 /** How an echoed text may wrap a form: as is, inside JSON (once or twice), inside HTML, JSON then percent or HTML. */
 const WRAPPERS: Array<(v: string) => string> = [
+  allJson,
+  allPercent,
+  allHtmlDecimal,
+  allHtmlHex,
   (v) => v,
   jsonBody,
   asciiJson,
@@ -88,6 +105,9 @@ const WRAPPERS: Array<(v: string) => string> = [
   (v) => html(jsonBody(v)),
 ];
 
+/** Values this long (the masking threshold) are also searched for in base64 and hex. */
+const BINARY_FORMS_MIN_LENGTH = 16;
+
 /** Every encoded form of `value`, de-duplicated, the empty string excluded. */
 export function encodedForms(value: string, opts: { base64?: boolean } = {}): string[] {
   const forms = new Set<string>();
@@ -96,13 +116,26 @@ export function encodedForms(value: string, opts: { base64?: boolean } = {}): st
       for (const wrap of WRAPPERS) forms.add(wrap(base));
     }
   }
-  if (opts.base64) {
-    // The token travels as Basic auth (`token:api_token`); a library that logs headers logs this.
-    for (const plain of [value, `${value}:api_token`]) {
+  // The token travels as Basic auth (`token:api_token`); a library that logs headers logs this. A
+  // long secret may be echoed in base64 or hex too (a dumped body); a short one is not searched for in
+  // those forms, which would match inside unrelated base64 text.
+  const binary = opts.base64 || [...value].length >= BINARY_FORMS_MIN_LENGTH;
+  if (binary) {
+    for (const plain of opts.base64 ? [value, `${value}:api_token`] : [value]) {
       const bytes = Buffer.from(plain, 'utf8');
       forms.add(bytes.toString('base64'));
       forms.add(bytes.toString('base64url'));
       forms.add(bytes.toString('base64').replace(/=+$/, ''));
+      forms.add(bytes.toString('hex'));
+      // Inside a larger base64 text the value starts 0, 1 or 2 bytes into a 3-byte group: the
+      // characters that depend on it alone are those after the first group and before the last.
+      for (const offset of [0, 1, 2]) {
+        const shifted = Buffer.concat([Buffer.alloc(offset), bytes]);
+        for (const b64 of [shifted.toString('base64'), shifted.toString('base64url')]) {
+          const core = b64.replace(/=+$/, '').slice(offset === 0 ? 0 : 4, -4);
+          if (core.length >= BINARY_FORMS_MIN_LENGTH) forms.add(core);
+        }
+      }
     }
   }
   forms.delete('');

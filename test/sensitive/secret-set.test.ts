@@ -44,6 +44,25 @@ describe('SecretSet.scrub', () => {
         .replaceAll('>', '&gt;')
         .replaceAll('"', '&quot;'),
     ],
+    // Encoders that escape every character, not only the ones they must.
+    [
+      'JSON-escaped, every character as \\uXXXX',
+      Array.from(
+        { length: LONG.length },
+        (_, i) => `\\u${LONG.charCodeAt(i).toString(16).padStart(4, '0')}`,
+      ).join(''),
+    ],
+    [
+      'percent-encoded, every byte',
+      [...Buffer.from(LONG, 'utf8')].map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join(''),
+    ],
+    ['HTML decimal references, every character', [...LONG].map((c) => `&#${c.codePointAt(0)};`).join('')],
+    [
+      'HTML hex references, every character',
+      [...LONG].map((c) => `&#x${c.codePointAt(0)?.toString(16)};`).join(''),
+    ],
+    ['base64 (a dumped body)', Buffer.from(LONG).toString('base64')],
+    ['hex (a dumped body)', Buffer.from(LONG).toString('hex')],
   ])('masks the %s form', (_name, form) => {
     const out = set.scrub(`before ${form} after`);
     expect(out).toBe(`before ${PLACEHOLDER} after`);
@@ -54,6 +73,21 @@ describe('SecretSet.scrub', () => {
     const basic = Buffer.from(`${token}:api_token`).toString('base64');
     expect(SecretSet.of({ tokens: [token] }).scrub(`auth ${basic}`)).toBe(`auth ${PLACEHOLDER}`);
     expect(SecretSet.of({ tokens: [token] }).scrub(`Authorization: Basic ${basic}`)).not.toContain(basic);
+  });
+
+  it('masks the token inside a larger base64 text, whatever its offset there', () => {
+    const token = 'a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6';
+    const set = SecretSet.of({ tokens: [token] });
+    for (const prefix of ['', 'x', 'xy', 'Authorization: Basic ']) {
+      const dump = Buffer.from(`${prefix}${token}:api_token and more`).toString('base64');
+      const out = set.scrub(`dump ${dump}`);
+      // Only the characters that mix in the neighbouring bytes may remain.
+      const decoded = Buffer.from(out.replace(/^dump /, '').replace(PLACEHOLDER, ''), 'base64').toString(
+        'latin1',
+      );
+      expect(decoded, prefix).not.toContain(token.slice(0, 8));
+      expect(out).toContain(PLACEHOLDER);
+    }
   });
 
   it('masks the longer of two secrets that share a prefix completely, and overlapping secrets', () => {
