@@ -140,7 +140,9 @@ export class SecretSet {
         at = folded.indexOf(needle.folded, at + 1);
       }
       if (!needle.short) {
-        any = coverCutEnds(folded, needle.folded, covered) || any;
+        // Our own words are never a cut-off message: a field value that merely equals the end of a
+        // secret's URL (`delete` in `?x=delete`) is a word, not a leak (docs/secrets.md).
+        if (!longOnly) any = coverCutEnds(folded, needle.folded, covered) || any;
         if (marks.length > 0) any = coverBesideMarks(folded, needle.folded, covered, marks) || any;
       }
     }

@@ -147,6 +147,15 @@ describe('SecretSet.scrub', () => {
     expect(s.scrub(`${secret.slice(-9)} starts the text`)).toBe(`${PLACEHOLDER} starts the text`);
   });
 
+  it("leaves the program's own words alone when a word merely equals the end or start of a secret", () => {
+    // A live URL `...?x=delete` is sensitive as a whole; the log field action=delete is not a cut echo.
+    const s = SecretSet.of({ values: ['https://hooks.example.com/in/sync?x=delete'] });
+    expect(s.maskLong('delete')).toBe('delete');
+    expect(s.maskLong('https://hooks.example.com/in/sync')).toBe('https://hooks.example.com/in/sync');
+    // Text from outside still gets the cut-end rule.
+    expect(s.scrub('https://hooks.example.com/in/sync?x=del…')).toBe(`${PLACEHOLDER}…`);
+  });
+
   it('withholds a text holding a short secret instead of masking inside it', () => {
     const s = SecretSet.of({ values: ['hook'] });
     expect(s.scrub('https://hook.example.com/x failed')).toBe(WITHHELD);
