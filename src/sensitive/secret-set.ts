@@ -163,6 +163,13 @@ export class SecretSet {
 
 const URL_IN_TEXT = /\bhttps?:\/\/[^\s"'<>`]+/gi;
 const AUTHORIZATION = /\b(Basic|Bearer)\s+[A-Za-z0-9+/=._~-]{8,}/gi;
+/**
+ * A URL with userinfo whatever its scheme (`postgres://u:p@db`), with escaped slashes (`https:\/\/u:p@`,
+ * PHP's JSON), scheme-relative (`//u:p@host`) or percent-encoded as a whole (`https%3A%2F%2Fu%3Ap%40h`):
+ * the userinfo is a credential in any of them.
+ */
+const USERINFO_URL = /(?:\b[a-z][a-z0-9+.-]*:)?(?:\\?\/){2}[^\s"'<>`/\\@]+@[^\s"'<>`]*/gi;
+const ENCODED_USERINFO_URL = /(?:\b[a-z][a-z0-9+.-]*%3a)?(?:%2f){2}(?:(?!%2f|%40)[^\s"'<>`])+%40[^\s"'<>`]*/gi;
 
 /**
  * Credentials the run does not know but whose shape gives them away: URLs with userinfo, a query, a
@@ -172,7 +179,9 @@ const AUTHORIZATION = /\b(Basic|Bearer)\s+[A-Za-z0-9+/=._~-]{8,}/gi;
 function maskCredentialShapes(text: string): string {
   return text
     .replace(AUTHORIZATION, (_m, scheme: string) => `${scheme} ${PLACEHOLDER}`)
-    .replace(URL_IN_TEXT, (url) => (urlCarriesCredential(url) ? PLACEHOLDER : url));
+    .replace(URL_IN_TEXT, (url) => (urlCarriesCredential(url) ? PLACEHOLDER : url))
+    .replace(USERINFO_URL, PLACEHOLDER)
+    .replace(ENCODED_USERINFO_URL, PLACEHOLDER);
 }
 
 const FOLDED_PLACEHOLDER = fold(PLACEHOLDER);

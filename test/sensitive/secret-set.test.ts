@@ -177,6 +177,28 @@ describe('SecretSet.scrub', () => {
     );
   });
 
+  it.each([
+    ['another scheme', 'postgres://admin:pw-0123@db.internal:5432/app'],
+    ['escaped slashes (PHP JSON)', 'https:\\/\\/user:pw-0123@hooks.example.com\\/y'],
+    ['scheme-relative', '//user:pw-0123@hooks.example.com/y'],
+    ['percent-encoded as a whole', 'https%3A%2F%2Fuser%3Apw-0123%40hooks.example.com%2Fy'],
+  ])('replaces a URL with userinfo it does not know, written %s, whole', (_what, url) => {
+    const out = SecretSet.empty.scrub(`echo ${url} end`);
+    expect(out).toBe(`echo ${PLACEHOLDER} end`);
+    expect(SecretSet.empty.maskLong(`said ${url}`)).toBe(`said ${PLACEHOLDER}`);
+  });
+
+  it('leaves addresses and paths that carry no userinfo alone', () => {
+    for (const text of [
+      'mail ops@example.com now',
+      'see https://h.example/a@b',
+      'path //srv/share',
+      'git@github.com:o/r',
+    ]) {
+      expect(SecretSet.empty.scrub(text)).toBe(text);
+    }
+  });
+
   it('is bounded: a huge text is cut before the search', () => {
     const s = SecretSet.of({ values: ['x'.repeat(20)] });
     expect(s.scrub('a'.repeat(200_000)).length).toBeLessThan(70_000);
