@@ -169,7 +169,8 @@ const AUTHORIZATION = /\b(Basic|Bearer)\s+[A-Za-z0-9+/=._~-]{8,}/gi;
  * the userinfo is a credential in any of them.
  */
 const USERINFO_URL = /(?:\b[a-z][a-z0-9+.-]*:)?(?:\\?\/){2}[^\s"'<>`/\\@]+@[^\s"'<>`]*/gi;
-const ENCODED_USERINFO_URL = /(?:\b[a-z][a-z0-9+.-]*%3a)?(?:%2f){2}(?:(?!%2f|%40)[^\s"'<>`])+%40[^\s"'<>`]*/gi;
+const ENCODED_USERINFO_URL =
+  /(?:\b[a-z][a-z0-9+.-]*%3a)?(?:%2f){2}(?:(?!%2f|%40)[^\s"'<>`])+%40[^\s"'<>`]*/gi;
 
 /**
  * Credentials the run does not know but whose shape gives them away: URLs with userinfo, a query, a
