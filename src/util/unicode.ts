@@ -36,13 +36,17 @@ const INVISIBLE_ALL = new RegExp(INVISIBLE_SOURCE, 'gu');
  * variable: the `v` flag that knows emoji sequences is newer than the TypeScript target; Node 20 has it.)
  */
 const UNICODE_SETS_FLAGS: string = 'gv';
-const EMOJI_SEQUENCE = new RegExp('\\p{RGI_Emoji}', UNICODE_SETS_FLAGS);
+// Built on first need only: compiling the emoji set costs about 20 ms, more than the rest of a
+// `validate`, and text without an invisible character never needs it.
+let emojiSequence: RegExp | undefined;
+const EMOJI_SEQUENCE = () => (emojiSequence ??= new RegExp('\\p{RGI_Emoji}', UNICODE_SETS_FLAGS));
 
 /** `text` with `onText` applied to the parts outside emoji sequences; the sequences kept as they are. */
 function outsideEmoji(text: string, onText: (part: string) => string): string {
+  if (!INVISIBLE.test(text)) return onText(text);
   let out = '';
   let last = 0;
-  for (const m of text.matchAll(EMOJI_SEQUENCE)) {
+  for (const m of text.matchAll(EMOJI_SEQUENCE())) {
     out += onText(text.slice(last, m.index)) + m[0];
     last = m.index + m[0].length;
   }
@@ -73,7 +77,8 @@ export function withoutInvisible(text: string): string {
 /** `U+200B` for the first invisible character of `text`, or undefined. */
 export function firstInvisible(text: string): { index: number; codePoint: string } | undefined {
   // Emoji sequences masked with a visible filler of the same length, so the index is the text's.
-  const m = INVISIBLE.exec(text.replace(EMOJI_SEQUENCE, (seq) => 'x'.repeat(seq.length)));
+  if (!INVISIBLE.test(text)) return undefined;
+  const m = INVISIBLE.exec(text.replace(EMOJI_SEQUENCE(), (seq) => 'x'.repeat(seq.length)));
   if (!m) return undefined;
   const cp = text.codePointAt(m.index) ?? 0;
   return { index: m.index, codePoint: `U+${cp.toString(16).toUpperCase().padStart(4, '0')}` };
