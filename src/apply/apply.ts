@@ -126,7 +126,11 @@ export async function applyChange(
   const ctx = {
     workspace_id: ws,
     action: change.action,
-    description: change.description,
+    // A delete names an undeclared live subscription: its description is text from the API and is
+    // logged as such, so one holding a short secret is withheld as in the plan (docs/secrets.md).
+    ...(change.action === 'delete'
+      ? { live_description: change.description }
+      : { description: change.description }),
     subscription_id: 'subscription_id' in change ? change.subscription_id : undefined,
   };
   try {

@@ -24,7 +24,15 @@ export interface LoggerOptions {
  * secret withholds the value. Every other string is the program's own words and ids: long secrets are
  * masked there too, but a short secret is not searched for (docs/secrets.md).
  */
-const UNTRUSTED_KEYS = new Set(['error', 'err', 'reason', 'api_message', 'ping_status', 'detail']);
+const UNTRUSTED_KEYS = new Set([
+  'error',
+  'err',
+  'reason',
+  'api_message',
+  'ping_status',
+  'detail',
+  'live_description',
+]);
 
 /** Keys whose values are never logged, at any depth. */
 const SENSITIVE_KEYS = new Set([

@@ -233,4 +233,31 @@ describe('sync against the emulator', () => {
     expect(run.stderr.length).toBeGreaterThan(0);
     expectNoSecrets(run.stdout + run.stderr);
   });
+
+  it('logs the deletion of a live description that holds a short secret withheld, as the plan shows it', async () => {
+    // An undeclared live subscription whose description holds a short substituted value: text from
+    // the API, withheld whole in the plan and, since the re-attack found it, in the log line too.
+    for (const s of e.emu.subscriptions(WS)) e.emu.remove(WS, s.subscription_id);
+    e.emu.seed(WS, {
+      description: 'leak q7Z here',
+      url_callback: 'https://hooks.example.com/leak',
+      event_filters: [{ entity: 'project', action: 'created' }],
+    });
+    const dir = e.files({
+      'subs.yaml': yamlDoc({
+        workspace_id: WS,
+        subscriptions: [
+          {
+            description: 'Keep',
+            url_callback: 'https://hooks.example.com/p/${S}',
+            event_filters: [['project', 'created']],
+          },
+        ],
+      }),
+    });
+    const run = await e.cli(['sync', '--log-level', 'debug', '--allow-mass-delete', dir], { S: 'q7Z' });
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(run.stdout + run.stderr).not.toContain('q7Z');
+    expect(run.stderr).toMatch(/action=delete live_description=\(message withheld/);
+  });
 });
