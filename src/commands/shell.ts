@@ -1,5 +1,6 @@
+import type { TokenClients, TokenRouting } from '../apply/token-clients.js';
 import type { DesiredState } from '../config/types.js';
-import { ConfigError, type ConfigIssue, formatIssue } from '../errors.js';
+import { ConfigError, type ConfigIssue, formatIssue, TwsError } from '../errors.js';
 import type { RunSecrets } from '../sensitive/run-secrets.js';
 import type { ClientConfig } from '../toggl/config.js';
 import type { ClientHooks } from '../toggl/hooks.js';
@@ -188,4 +189,25 @@ export async function scrubUncaught(text: string, env: NodeJS.ProcessEnv): Promi
     // No token, no token to hide.
   }
   return SecretSet.of({ tokens: [token] }).scrub(text);
+}
+
+/**
+ * The clients for every token the files name, with the run's secrets told of everything the API
+ * answers; a token that cannot be read (unset, unreadable file) is printed, scrubbed, and `undefined`
+ * returned, so the command exits 1 before any API call.
+ */
+export function routeOrReport(
+  clients: TokenClients,
+  desired: DesiredState,
+  io: Io,
+  secrets: RunSecrets,
+): (TokenRouting & { observed: TogglApi }) | undefined {
+  try {
+    const routing = clients.forDesired(desired);
+    return { ...routing, observed: observeSecrets(routing.api, secrets) };
+  } catch (err) {
+    if (!(err instanceof TwsError)) throw err;
+    io.stderr.write(`error: ${secrets.scrub(err.message)}\n`);
+    return undefined;
+  }
 }

@@ -1,9 +1,8 @@
-import { TwsError } from '../errors.js';
 import { RunSecrets } from '../sensitive/run-secrets.js';
 import { renderStatusJson, renderStatusText } from '../status/render.js';
 import { collectStatus, isPending, isUnhealthy, type StatusReport } from '../status/report.js';
 import type { BudgetView } from '../toggl/budget.js';
-import { EXIT, type Io, loadOrReport, printConfigIssues, processIo } from './shell.js';
+import { EXIT, type Io, loadOrReport, printConfigIssues, processIo, routeOrReport } from './shell.js';
 
 /** What `status` was asked to do, parsed by src/cli/. */
 export interface StatusOptions {
@@ -26,10 +25,9 @@ export async function runStatus(opts: StatusOptions, io: Io = processIo): Promis
     secrets,
   );
   if (!desired) return EXIT.failed;
-  const [{ QuotaBudget }, { TokenClients }, { observeSecrets }] = await Promise.all([
+  const [{ QuotaBudget }, { TokenClients }] = await Promise.all([
     import('../toggl/budget.js'),
     import('../apply/token-clients.js'),
-    import('../toggl/observe-secrets.js'),
   ]);
   const budget = new QuotaBudget();
   // One client per token alias the files name, as `sync` does (docs/configuration.md, "Several
@@ -48,15 +46,9 @@ export async function runStatus(opts: StatusOptions, io: Io = processIo): Promis
         ),
     }),
   );
-  let routing: ReturnType<typeof clients.forDesired>;
-  try {
-    routing = clients.forDesired(desired);
-  } catch (err) {
-    if (!(err instanceof TwsError)) throw err;
-    io.stderr.write(`error: ${secrets.scrub(err.message)}\n`);
-    return EXIT.failed;
-  }
-  const report = await collectStatus(desired, observeSecrets(routing.api, secrets));
+  const routing = routeOrReport(clients, desired, io, secrets);
+  if (!routing) return EXIT.failed;
+  const report = await collectStatus(desired, routing.observed);
   report.quota = scarcestQuota(
     [...new Set(desired.workspaces.map((ws) => routing.laneOf(ws.workspace_id)))].map((alias) =>
       budget.view(alias, Date.now()),

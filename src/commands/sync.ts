@@ -2,7 +2,6 @@ import { pingNewHook } from '../apply/ping-new.js';
 import { limitsPreflight } from '../apply/prechecks.js';
 import { type ReconcileLogger, reconcile } from '../apply/reconcile.js';
 import { exitCodeFor } from '../apply/summary.js';
-import type { TokenRouting } from '../apply/token-clients.js';
 import type { RunSettings } from '../apply/types.js';
 import { TwsError } from '../errors.js';
 import { renderConfigErrorsJson, renderConfigErrorsMarkdown } from '../output/config-errors.js';
@@ -10,13 +9,13 @@ import type { OutputFormat } from '../output/formats.js';
 import { renderJson, renderResult } from '../output/index.js';
 import { type PlanIdentity, planIdentity } from '../plan/identity.js';
 import { RunSecrets } from '../sensitive/run-secrets.js';
-import { observeSecrets } from '../toggl/observe-secrets.js';
 import {
   EXIT,
   type Io,
   loadOrReport,
   printConfigIssues,
   processIo,
+  routeOrReport,
   stopOnSignals,
   useColor,
 } from './shell.js';
@@ -117,15 +116,9 @@ export async function runSync(opts: SyncOptions, io: Io = processIo): Promise<nu
       secrets,
     );
     if (!desired) return EXIT.failed;
-    let routing: TokenRouting;
-    try {
-      routing = clients.forDesired(desired);
-    } catch (err) {
-      if (!(err instanceof TwsError)) throw err;
-      io.stderr.write(`error: ${secrets.scrub(err.message)}\n`);
-      return EXIT.failed;
-    }
-    const togglApi = observeSecrets(routing.api, secrets);
+    const routing = routeOrReport(clients, desired, io, secrets);
+    if (!routing) return EXIT.failed;
+    const togglApi = routing.observed;
     let identity: PlanIdentity | undefined;
     const result = await reconcile({
       ...settings,
