@@ -60,10 +60,10 @@ export async function benchColdStart(log) {
           { key: 'plan', name: 'plan (1 workspace, in sync)', build, args: [cli, 'plan', one], env: apiEnv },
         );
       }
-      // The compile cache's share (Node >= 22.1 only; on Node 20 both rows compile alike).
+      // The code cache's share: what a first run on a machine (a fresh CI runner) costs.
       commands.push({
         key: 'plan-nocache',
-        name: 'plan, compile cache off',
+        name: 'plan, code cache off',
         build: 'this build',
         args: [CLI, 'plan', one],
         env: { ...apiEnv, NODE_DISABLE_COMPILE_CACHE: '1' },

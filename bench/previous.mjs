@@ -1,12 +1,12 @@
-// The previous build, timed side by side with this one: the commit before the bundle (BENCH_PREVIOUS,
-// default 6ae4e1d), checked out into a temp dir with `git worktree add`, installed and built once, and
+// The previous build, timed side by side with this one: the last build before the code-cached scripts
+// (BENCH_PREVIOUS, default 5c51f97: the program as ES module chunks, with Node's own compile cache), checked out into a temp dir with `git worktree add`, installed and built once, and
 // kept in .tmp/bench-previous/<commit> between runs.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from './lib.mjs';
 
-export const PREVIOUS_COMMIT = process.env.BENCH_PREVIOUS ?? '6ae4e1d';
+export const PREVIOUS_COMMIT = process.env.BENCH_PREVIOUS ?? '5c51f97';
 
 /** The previous build's CLI path, building it first if needed; undefined (with a log line) when it cannot. */
 export function previousCli(log) {

@@ -217,11 +217,14 @@ export function renderReport(r) {
   out.push(
     `Whole-process time from spawn to exit, median of ${cold.rows[0].runs} runs, all commands of a Node line ` +
       'interleaved, each run right after a `node -e 0` of its own; the ratio is the median of those pairs.' +
-      ` *this build*: the esbuild bundle (dist/); *previous*: the build of commit ${cold.previousCommit} ` +
-      '(`BENCH_PREVIOUS`; the default, 6ae4e1d, is the last build before the bundle: one module per file plus ' +
-      'node_modules), built from its commit in .tmp/bench-previous and timed in the same run. `plan` ' +
-      'runs against the emulator on loopback with one declared workspace already in sync (one GET). With ' +
-      '`BENCH_NODES` the table has a block per Node line; the compile cache exists from Node 22.1 on.',
+      ` *this build*: dist/ (the program as code-cached scripts, src/boot/scripts.ts), its code cache ` +
+      'written by the first run and read by the others; *previous*: the build of commit ' +
+      `${cold.previousCommit} ` +
+      '(`BENCH_PREVIOUS`; the default, 5c51f97, is the last build before the code cache: ES module chunks ' +
+      "with Node's own compile cache), built from its commit in .tmp/bench-previous and timed in the same " +
+      'run. `plan` runs against the emulator on loopback with one declared workspace already in sync (one ' +
+      'GET). *code cache off* is every run compiling the program afresh, as the first run on a machine ' +
+      'does. With `BENCH_NODES` the table has a block per Node line.',
     '',
   );
   out.push(

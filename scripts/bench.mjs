@@ -7,7 +7,7 @@
 //   BENCH_ONLY=calls,watch npm run bench      some sections only (calls, cold, imports, scale, tokens, watch,
 //                                             memory, audit; BENCHMARKS.md is then left alone)
 //   BENCH_NODES=/opt/node22/bin/node,/opt/node24/bin/node npm run bench   a cold-start table per Node line
-//   BENCH_PREVIOUS=<commit>                   the previous build timed beside this one (default 6ae4e1d)
+//   BENCH_PREVIOUS=<commit>                   the previous build timed beside this one (default 5c51f97)
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';

@@ -1,28 +1,28 @@
 #!/usr/bin/env node
 // `npm run build`: typecheck with tsc, then bundle with esbuild.
 //
-//   dist/cli.js (+ dist/chunk-*.js)  the shipped program: every dependency bundled, ESM, no node_modules
-//                                    needed at run time. Commands import their implementation lazily, and
-//                                    each lazy import becomes a chunk, so `validate` never parses got,
-//                                    pino or prom-client. The schema ships beside it in schemas/.
-//   .tmp/lib/*.js                    the same sources as importable modules for scripts/demo.mjs and
-//                                    bench/ (the emulator and the reconcile internals in-process); never
-//                                    shipped.
+//   dist/cli.js              the entry (CommonJS, as dist/package.json says): checks the Node version,
+//                            answers --version, and runs the program with a code cache (src/boot/).
+//   dist/app.cjs             the program: our code, yaml, commander and the validator's runtime.
+//   dist/vendor-*.cjs        one script per library that only some commands need (got, pino,
+//                            prom-client, chokidar, hpagent), loaded on its first require(): `validate`
+//                            never reads them. Every dependency is bundled; nothing needs node_modules.
+//   .tmp/lib/*.js            the same sources as importable modules for scripts/demo.mjs and bench/ (the
+//                            emulator and the reconcile internals in-process); never shipped.
 //
-// `--single-file` bundles dist/cli.js without chunks (the bench compares both layouts).
-//
-// Two plugins below shape what a command loads at start-up (docs/limits-and-budgets.md, "Start-up"):
-// Node built-ins are reached through require(), and got's HTTP/2 wrapper loads on first use only. The
-// chunks each command loads are pinned by test/shipping/startup-loads.test.ts, from the metafile this
-// build writes to .tmp/dist-meta.json.
+// Why scripts and not ES module chunks: a script can be compiled with V8's code cache and asked for
+// that cache after the run, with every function the run compiled (docs/limits-and-budgets.md,
+// "Start-up"). The plugins below shape what a command loads: some Node built-ins and libraries are
+// reached on first use only. What each command loads is pinned by test/shipping/startup-loads.test.ts,
+// from the metafile this build writes to .tmp/dist-meta.json.
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);
-const singleFile = args.includes('--single-file');
 const outdir = args.find((a) => a.startsWith('--outdir='))?.slice('--outdir='.length) ?? `${root}dist`;
 const pkg = JSON.parse(readFileSync(`${root}package.json`, 'utf8'));
 
@@ -72,6 +72,8 @@ const LAZY_BUILTINS = new Map([
   // that calls the real one, so reading it does not load TLS.
   ['node:tls', ['checkServerIdentity']],
   ['node:child_process', []],
+  // The logger's line stream (src/log/logger.ts), built with pino when a first line is written.
+  ['node:stream', []],
 ]);
 
 const builtinsViaRequire = {
@@ -80,7 +82,9 @@ const builtinsViaRequire = {
     b.onResolve({ filter: /^node:/ }, (args) => {
       if (args.namespace === 'builtin-require') return { path: args.path, external: true };
       if (LAZY_BUILTINS.has(args.path)) return { path: args.path, namespace: 'builtin-require' };
-      return args.kind === 'import-statement'
+      // CommonJS output requires an external module where it is imported, with no interop object
+      // around it (named imports read its properties); ES module output needs the rerouting.
+      return args.kind === 'import-statement' && b.initialOptions.format !== 'cjs'
         ? { path: args.path, namespace: 'builtin-require' }
         : { path: args.path, external: true };
     });
@@ -127,6 +131,8 @@ const LAZY_LIBRARIES = {
   'cacheable-lookup': { exports: ['default'], commonjs: false },
   // Ours: the proxy agents, needed only when HTTPS_PROXY & co. apply (src/toggl/proxy.ts).
   hpagent: { exports: ['HttpProxyAgent', 'HttpsProxyAgent'], commonjs: true },
+  // pino, whose script loads with a one-shot command's first log line (createLazyLogger).
+  pino: { exports: ['default'], commonjs: true },
 };
 
 const lazyLibraries = {
@@ -170,12 +176,28 @@ const lazyLibraries = {
 };
 
 rmSync(outdir, { recursive: true, force: true });
-const shipped = await build({
+
+/**
+ * Libraries that not every command needs, each in a script of its own that is loaded on first
+ * require: `validate` never reads got, pino, prom-client or chokidar, not even to skip over them.
+ * Everything else (our code, yaml, commander, the validator's runtime) is `app.cjs`.
+ */
+const VENDORS = {
+  got: 'vendor-got',
+  pino: 'vendor-pino',
+  'prom-client': 'vendor-prom-client',
+  chokidar: 'vendor-chokidar',
+  hpagent: 'vendor-hpagent',
+};
+
+/** Options of the program's CommonJS scripts, which src/boot/scripts.ts runs with a V8 code cache. */
+const script = {
   ...common,
-  entryPoints: { cli: 'src/cli.ts' },
+  format: 'cjs',
   outdir,
-  splitting: !singleFile,
-  chunkNames: 'chunk-[hash]',
+  outExtension: { '.js': '.cjs' },
+  // src/boot/scripts.ts reads them as latin1 (no UTF-8 decoding): every other character is escaped.
+  charset: 'ascii',
   minifySyntax: true,
   minifyWhitespace: true,
   // Names stay readable in stack traces and in pino/commander messages that print function names.
@@ -183,15 +205,129 @@ const shipped = await build({
   sourcemap: false,
   legalComments: 'none',
   metafile: true,
+  // `require`, `module` and `__filename` are the parameters src/boot/scripts.ts passes in.
+  banner: { js: "var __twsFileUrl = require('node:url').pathToFileURL(__filename).href;" },
+  define: { ...common.define, 'import.meta.url': '__twsFileUrl' },
   plugins: [builtinsViaRequire, lazyLibraries],
-  // Intl.ListFormat built on first use, not at start-up (src/util/lazy-list-format.ts).
-  define: { ...common.define, 'Intl.ListFormat': 'LazyListFormat' },
-  inject: ['src/util/lazy-list-format.ts'],
+};
+
+/**
+ * An ES module library in its own script: the app imports it through a stand-in that takes the
+ * script's exports one by one. Marked external, its default import would be the whole exports object:
+ * esbuild gives an import from a CommonJS module Node's meaning (default = module.exports), and our
+ * sources are ES modules in a `"type": "module"` package. CommonJS libraries need no stand-in.
+ */
+const esmVendors = {};
+for (const pkg of Object.keys(VENDORS)) {
+  const meta = JSON.parse(readFileSync(`${root}node_modules/${pkg}/package.json`, 'utf8'));
+  if (meta.type === 'module') esmVendors[pkg] = Object.keys(await import(pkg)).filter((n) => n !== 'default');
+}
+const vendorImports = {
+  name: 'vendor-imports',
+  setup(b) {
+    const names = Object.keys(VENDORS).map((n) => n.replace(/[-/]/g, '\\$&'));
+    const filter = new RegExp(`^(${names.join('|')})$`);
+    b.onResolve({ filter }, (args) =>
+      args.namespace === 'vendor-esm' || !(args.path in esmVendors)
+        ? { path: args.path, external: true }
+        : { path: args.path, namespace: 'vendor-esm' },
+    );
+    b.onLoad({ filter: /.*/, namespace: 'vendor-esm' }, (args) => ({
+      contents: [
+        `const ns = require(${JSON.stringify(args.path)});`,
+        'export default ns.default;',
+        ...esmVendors[args.path].map((n) => `export const ${n} = ns[${JSON.stringify(n)}];`),
+      ].join('\n'),
+      loader: 'js',
+    }));
+  },
+};
+
+const builds = [
+  build({
+    ...script,
+    entryPoints: { app: 'src/cli/main.ts' },
+    // Lazy stand-ins first: theirs is the import; the require inside them reaches the vendor script.
+    plugins: [lazyLibraries, vendorImports, builtinsViaRequire],
+  }),
+  ...Object.entries(VENDORS).map(([pkg, name]) =>
+    build({
+      ...script,
+      stdin: {
+        contents: `module.exports = require(${JSON.stringify(pkg)});`,
+        resolveDir: root,
+        sourcefile: `${name}.js`,
+      },
+      outfile: `${outdir}/${name}.cjs`,
+      outdir: undefined,
+      // Intl.ListFormat built on first use, not at start-up (src/util/lazy-list-format.ts): got's type
+      // checker builds two when it loads.
+      define: { ...script.define, 'Intl.ListFormat': 'LazyListFormat' },
+      inject: ['src/util/lazy-list-format.ts'],
+    }),
+  ),
+];
+const results = await Promise.all(builds);
+const outputs = Object.assign({}, ...results.map((r) => r.metafile.outputs));
+const inputs = Object.assign({}, ...results.map((r) => r.metafile.inputs));
+assertNoPackageTwice(outputs);
+
+// Each script's digest keys its code cache: V8 checks only a cached script's length, not its text.
+const scripts = {};
+for (const file of readdirSync(outdir).filter((f) => f.endsWith('.cjs'))) {
+  const bytes = readFileSync(`${outdir}/${file}`);
+  // esbuild escapes non-ASCII in strings but not in regular expression literals: write those with \u.
+  const nonAscii = bytes.findIndex((b) => b > 0x7f);
+  if (nonAscii >= 0) {
+    const around = bytes.subarray(Math.max(0, nonAscii - 60), nonAscii + 20).toString('utf8');
+    throw new Error(`${file} is not ASCII (src/boot/scripts.ts reads it as latin1): ...${around}...`);
+  }
+  const digest = createHash('sha256').update(bytes).digest('hex').slice(0, 16);
+  scripts[file.slice(0, -'.cjs'.length)] = digest;
+}
+
+const entry = await build({
+  ...common,
+  // CommonJS, by dist/package.json: an ES module entry loads Node's ES module loader first.
+  format: 'cjs',
+  // import.meta.url only in src/version.ts's branch for running from src/, which the define removes.
+  banner: {},
+  entryPoints: { cli: 'src/cli.ts' },
+  outdir,
+  minifySyntax: true,
+  minifyWhitespace: true,
+  minifyIdentifiers: false,
+  legalComments: 'none',
+  metafile: true,
+  plugins: [builtinsViaRequire],
+  define: {
+    ...common.define,
+    'import.meta.url': 'undefined',
+    __TWS_SCRIPTS__: JSON.stringify({ scripts, vendors: VENDORS }),
+  },
 });
-writeFileSync(`${outdir}/THIRD_PARTY_LICENSES.txt`, thirdPartyLicenses(shipped.metafile));
+writeFileSync(`${outdir}/package.json`, `${JSON.stringify({ type: 'commonjs' }, null, 2)}\n`);
+Object.assign(outputs, entry.metafile.outputs);
+Object.assign(inputs, entry.metafile.inputs);
+const metafile = { inputs, outputs };
+writeFileSync(`${outdir}/THIRD_PARTY_LICENSES.txt`, thirdPartyLicenses(metafile));
 if (outdir === `${root}dist`) {
   mkdirSync(`${root}.tmp`, { recursive: true });
-  writeFileSync(`${root}.tmp/dist-meta.json`, JSON.stringify(shipped.metafile));
+  writeFileSync(`${root}.tmp/dist-meta.json`, JSON.stringify(metafile));
+}
+
+/** A library bundled into two scripts would run twice, with two states: the build fails instead. */
+function assertNoPackageTwice(outputs) {
+  const seen = new Map();
+  for (const [file, output] of Object.entries(outputs)) {
+    for (const input of Object.keys(output.inputs)) {
+      const pkg = /(?:^|\/)node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input)?.[1];
+      if (!pkg) continue;
+      const other = seen.get(pkg);
+      if (other && other !== file) throw new Error(`${pkg} is bundled into both ${other} and ${file}`);
+      seen.set(pkg, file);
+    }
+  }
 }
 
 if (!args.includes('--no-lib')) {

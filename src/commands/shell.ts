@@ -6,6 +6,7 @@ import type { ClientConfig } from '../toggl/config.js';
 import type { ClientHooks } from '../toggl/hooks.js';
 import { observeSecrets } from '../toggl/observe-secrets.js';
 import type { TogglApi } from '../toggl/types.js';
+import { directOutput } from '../util/direct-output.js';
 
 /**
  * The imperative shell every command shares: where output goes, how invalid files are reported, how
@@ -20,7 +21,12 @@ export interface Io {
   stderr: { write(text: string): unknown };
 }
 
-export const processIo: Io = { env: process.env, stdout: process.stdout, stderr: process.stderr };
+/** The process's own: output written straight to fd 1 and 2 (src/util/direct-output.ts). */
+export const processIo: Io = {
+  env: process.env,
+  stdout: directOutput(1, () => process.stdout),
+  stderr: directOutput(2, () => process.stderr),
+};
 
 /**
  * Exit codes of every command (docs/outputs.md): 0 done (or stopped gracefully by a signal, for the

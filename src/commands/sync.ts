@@ -47,14 +47,14 @@ export interface SyncOptions extends RunSettings {
  * 1. With `--watch`, does that on start and after every change to the inputs until Ctrl-C, then 0.
  */
 export async function runSync(opts: SyncOptions, io: Io = processIo): Promise<number> {
-  const { createLogger } = await import('../log/logger.js');
+  const { createLazyLogger } = await import('../log/logger.js');
   // On a terminal stdout and stderr interleave on one screen: an error the text report shows (a
   // workspace or a change that failed) is not logged a second time. Piped, both streams keep it.
   const oneScreen =
     opts.output === 'text' && io.stdout.isTTY === true && (io.stderr as { isTTY?: boolean }).isTTY === true;
   // Grows as the run learns them (tokens, files, live answers); every output reads it (docs/secrets.md).
   const secrets = new RunSecrets();
-  const logger: ReconcileLogger = createLogger({
+  const logger: ReconcileLogger = createLazyLogger({
     level: opts.logLevel,
     json: false,
     secrets,

@@ -48,6 +48,51 @@ const SENSITIVE_KEYS = new Set([
 /** The same keys as pino `redact` paths (top level and one level down, e.g. `headers.authorization`). */
 const SENSITIVE_PATHS = [...SENSITIVE_KEYS].flatMap((k) => [k, `*.${k}`]);
 
+/** pino's level numbers: a line is written when its level is at least the logger's. */
+const LEVEL_VALUES: Readonly<Record<string, number>> = {
+  trace: 10,
+  debug: 20,
+  info: 30,
+  warn: 40,
+  error: 50,
+  fatal: 60,
+  silent: Number.POSITIVE_INFINITY,
+};
+
+/** The logging methods a one-shot command uses (reconcile's, watch mode's). */
+export interface LineLogger {
+  debug(obj: object, msg: string): void;
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+/**
+ * `createLogger` built on the first line that its level lets through: a `plan` that has nothing to
+ * warn about never loads pino (about 4 ms of its start-up, docs/limits-and-budgets.md "Start-up").
+ * An unknown level builds it at once, so pino refuses it as before.
+ */
+export function createLazyLogger(opts: LoggerOptions = {}): LineLogger {
+  const threshold = LEVEL_VALUES[opts.level ?? 'info'];
+  let real: Logger | undefined;
+  const logger = (): Logger => {
+    real ??= createLogger(opts);
+    return real;
+  };
+  if (threshold === undefined) logger();
+  const at =
+    (level: number, name: keyof LineLogger) =>
+    (obj: object, msg: string): void => {
+      if (level >= (threshold ?? 0)) logger()[name](obj, msg);
+    };
+  return {
+    debug: at(LEVEL_VALUES['debug'] ?? 20, 'debug'),
+    info: at(LEVEL_VALUES['info'] ?? 30, 'info'),
+    warn: at(LEVEL_VALUES['warn'] ?? 40, 'warn'),
+    error: at(LEVEL_VALUES['error'] ?? 50, 'error'),
+  };
+}
+
 /**
  * pino to stderr. Secrets are kept out in three layers: pino's `redact` paths for sensitive keys, every
  * value of a log call scrubbed with the run's secrets (untrusted fields in full, the rest for long

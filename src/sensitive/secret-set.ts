@@ -263,7 +263,7 @@ const CUT_MIN_LENGTH = 6;
  */
 function coverCutEnds(folded: string, needle: string, covered: Uint8Array): boolean {
   let any = false;
-  const end = folded.replace(/(…|\.\.\.)$/, '');
+  const end = folded.replace(/(\u2026|\.\.\.)$/, '');
   const head = needle.slice(0, CUT_MIN_LENGTH);
   for (let p = end.indexOf(head, Math.max(0, end.length - needle.length + 1)); p !== -1; ) {
     if (needle.startsWith(end.slice(p))) {

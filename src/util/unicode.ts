@@ -23,9 +23,20 @@
 const INVISIBLE_SOURCE =
   '(?! )[\\p{Default_Ignorable_Code_Point}\\p{Cc}\\p{Cf}\\p{Zs}\\p{Zl}\\p{Zp}\\u2800\\p{Cs}]';
 
-/** One invisible or space-look-alike code point (ASCII space is fine, and so are TAB/LF where a caller allows them). */
-export const INVISIBLE = new RegExp(INVISIBLE_SOURCE, 'u');
-const INVISIBLE_ALL = new RegExp(INVISIBLE_SOURCE, 'gu');
+// The property classes are compiled on first need: about a millisecond of every start-up otherwise, and
+// text of printable ASCII only (almost every description and URL) never needs them.
+let invisible: RegExp | undefined;
+let invisibleAll: RegExp | undefined;
+const INVISIBLE = () => (invisible ??= new RegExp(INVISIBLE_SOURCE, 'u'));
+const INVISIBLE_ALL = () => (invisibleAll ??= new RegExp(INVISIBLE_SOURCE, 'gu'));
+
+/** Printable ASCII (U+0020 to U+007E): holds no invisible character and no surrogate. */
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
+/** Whether `text` holds an invisible or space-look-alike code point (ASCII space is fine). */
+export function hasInvisible(text: string): boolean {
+  return !PRINTABLE_ASCII.test(text) && INVISIBLE().test(text);
+}
 
 /**
  * Emoji sequences Unicode recommends for general interchange (RGI: what platforms draw as one
@@ -43,7 +54,8 @@ const EMOJI_SEQUENCE = () => (emojiSequence ??= new RegExp('\\p{RGI_Emoji}', UNI
 
 /** `text` with `onText` applied to the parts outside emoji sequences; the sequences kept as they are. */
 function outsideEmoji(text: string, onText: (part: string) => string): string {
-  if (!INVISIBLE.test(text)) return onText(text);
+  // `onText` changes only invisible characters.
+  if (!hasInvisible(text)) return text;
   let out = '';
   let last = 0;
   for (const m of text.matchAll(EMOJI_SEQUENCE())) {
@@ -59,6 +71,7 @@ const LONE_SURROGATE_ALL = /\p{Cs}/gu;
 
 /** The form descriptions are compared in: lone surrogates as U+FFFD, then NFC. */
 export function descriptionKey(description: string): string {
+  if (PRINTABLE_ASCII.test(description)) return description;
   return description.replace(LONE_SURROGATE_ALL, '\ufffd').normalize('NFC');
 }
 
@@ -71,14 +84,14 @@ export function firstLoneSurrogate(text: string): { index: number; codePoint: st
 
 /** The description with every invisible character removed, for the ignore rule's safe side. */
 export function withoutInvisible(text: string): string {
-  return outsideEmoji(text, (part) => part.replace(INVISIBLE_ALL, ''));
+  return outsideEmoji(text, (part) => part.replace(INVISIBLE_ALL(), ''));
 }
 
 /** `U+200B` for the first invisible character of `text`, or undefined. */
 export function firstInvisible(text: string): { index: number; codePoint: string } | undefined {
   // Emoji sequences masked with a visible filler of the same length, so the index is the text's.
-  if (!INVISIBLE.test(text)) return undefined;
-  const m = INVISIBLE.exec(text.replace(EMOJI_SEQUENCE(), (seq) => 'x'.repeat(seq.length)));
+  if (!hasInvisible(text)) return undefined;
+  const m = INVISIBLE().exec(text.replace(EMOJI_SEQUENCE(), (seq) => 'x'.repeat(seq.length)));
   if (!m) return undefined;
   const cp = text.codePointAt(m.index) ?? 0;
   return { index: m.index, codePoint: `U+${cp.toString(16).toUpperCase().padStart(4, '0')}` };
@@ -94,7 +107,7 @@ export function escapeInvisible(text: string): string {
 }
 
 function escapeInvisibleCodePoints(text: string): string {
-  return text.replace(INVISIBLE_ALL, (c) => {
+  return text.replace(INVISIBLE_ALL(), (c) => {
     if (c === '\n' || c === '\r' || c === '\t') return c;
     let out = '';
     for (let i = 0; i < c.length; i++) out += `\\u${c.charCodeAt(i).toString(16).padStart(4, '0')}`;

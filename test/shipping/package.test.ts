@@ -42,7 +42,9 @@ beforeAll(async () => {
 describe('npm pack contents', () => {
   it('holds only the built program, the schema and the top-level documents', () => {
     const allowed = [
-      /^dist\/.+\.js$/,
+      /^dist\/.+\.c?js$/,
+      // Says dist/cli.js is CommonJS (the package itself is ES modules).
+      /^dist\/package\.json$/,
       // The bundle inlines its dependencies; their licenses travel with it.
       /^dist\/THIRD_PARTY_LICENSES\.txt$/,
       /^schemas\/[\w.-]+\.json$/,
@@ -54,6 +56,8 @@ describe('npm pack contents', () => {
     expect(stray).toEqual([]);
     for (const must of [
       'dist/cli.js',
+      'dist/app.cjs',
+      'dist/package.json',
       'dist/THIRD_PARTY_LICENSES.txt',
       'LICENSE',
       'README.md',
@@ -68,7 +72,7 @@ describe('npm pack contents', () => {
     const shipped = new Set(files.map((f) => f.path));
     expect([...shipped].filter((p) => p.endsWith('.map'))).toEqual([]);
     const dangling: string[] = [];
-    for (const f of files.filter((x) => x.path.endsWith('.js'))) {
+    for (const f of files.filter((x) => /\.c?js$/.test(x.path))) {
       const text = readFileSync(join(ROOT, f.path), 'utf8');
       for (const m of text.matchAll(/^\/\/# sourceMappingURL=(\S+)$/gm)) {
         const target = join(f.path, '..', m[1] as string);

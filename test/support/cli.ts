@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 
 /** The built CLI, as users run it (`npm test` builds first; alone: `npm run build`). */
 export const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
+const TEST_CODE_CACHE = fileURLToPath(new URL('../../.tmp/test-code-cache', import.meta.url));
 
 export interface CliResult {
   code: number | null;
@@ -24,7 +25,8 @@ export interface RunCliOptions {
 
 /** A minimal environment (PATH, HOME, NO_COLOR=1) plus `extra`; undefined values remove a variable. */
 export function childEnv(extra: Record<string, string | undefined> = {}): Record<string, string> {
-  const env: Record<string, string> = { NO_COLOR: '1' };
+  // The CLI's code cache (src/boot/scripts.ts) in the repository's .tmp, not the user's home.
+  const env: Record<string, string> = { NO_COLOR: '1', TWS_CODE_CACHE_DIR: TEST_CODE_CACHE };
   for (const key of ['PATH', 'HOME', 'TMPDIR', 'SYSTEMROOT']) {
     const v = process.env[key];
     if (v !== undefined) env[key] = v;

@@ -1,0 +1,164 @@
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { Script } from 'node:vm';
+import { ensurePrivateDir, readPrivateFile, userCacheDir, writePrivateFile } from '../util/cache-dir.js';
+
+/**
+ * Runs the program's CommonJS scripts (dist/app.cjs and one dist/vendor-*.cjs per library that not
+ * every command needs) with a V8 code cache, so a later run skips parsing and compiling what an
+ * earlier run of the same command compiled (docs/limits-and-budgets.md, "Start-up").
+ *
+ * Why not Node's own compile cache (`module.enableCompileCache`): it stores a module's code as compiled
+ * before it runs, which V8 keeps to the outermost functions; the functions a run actually calls (the
+ * YAML parser's, the argument parser's) are compiled lazily later and never stored. A `vm.Script`
+ * can be asked for its code after the run, with every function it compiled.
+ *
+ * The cache lives in the user's cache directory, one file per script (and per command for app.cjs,
+ * since each command compiles different functions), named after the script's content digest, the Node
+ * version and the CPU architecture. V8 itself checks a cached script's length and its own version and
+ * flags, not the text, hence the digest. A file that another user could have written is never read
+ * (src/util/cache-dir.ts): it would be code. Every failure (no home, a read-only filesystem, a
+ * rejected cache) only means compiling as without a cache.
+ */
+
+/** What the build knows about the scripts beside the entry (scripts/build.mjs). */
+export interface BundleManifest {
+  /** Script name (file without `.cjs`) → digest of its content. */
+  scripts: Record<string, string>;
+  /** Package name → the script that holds it. */
+  vendors: Record<string, string>;
+}
+
+export interface BundleScriptsOptions {
+  /** The folder holding the scripts (dist/). */
+  dir: string;
+  manifest: BundleManifest;
+  /** Where cached code is kept; undefined: no cache. */
+  cacheDir: string | undefined;
+  /** Separates the app script's cache per command, e.g. `validate`. */
+  tag: string;
+}
+
+/** Largest cache file read: today's are under 2 MiB. */
+const MAX_CACHE_BYTES = 32 * 1024 * 1024;
+
+/** The cache directory, or undefined when caching is off. Env names: docs/limits-and-budgets.md. */
+export function codeCacheDir(env: NodeJS.ProcessEnv): string | undefined {
+  // Node's own switch for its compile cache turns this one off too.
+  if (env.NODE_DISABLE_COMPILE_CACHE) return undefined;
+  const dir = env.TWS_CODE_CACHE_DIR;
+  if (dir !== undefined && dir !== '') return dir === 'off' ? undefined : dir;
+  const base = userCacheDir(env);
+  return base === undefined ? undefined : join(base, 'code');
+}
+
+/** The cache tag of a command line: its command word when it is a plain word, else `other`. */
+export function commandTag(args: readonly string[]): string {
+  const word = args.find((a) => !a.startsWith('-'));
+  return word !== undefined && /^[a-z][a-z-]{0,31}$/.test(word) ? word : 'other';
+}
+
+interface Pending {
+  script: Script;
+  file: string;
+  prefix: string;
+}
+
+export class BundleScripts {
+  readonly #opts: BundleScriptsOptions;
+  readonly #nodeRequire: NodeJS.Require;
+  readonly #modules = new Map<string, { exports: unknown }>();
+  readonly #pending: Pending[] = [];
+
+  constructor(opts: BundleScriptsOptions) {
+    this.#opts = opts;
+    this.#nodeRequire = createRequire(join(opts.dir, 'app.cjs'));
+  }
+
+  /** The exports of a script, running it on first use. */
+  load(name: string): unknown {
+    const loaded = this.#modules.get(name);
+    if (loaded) return loaded.exports;
+    const digest = this.#opts.manifest.scripts[name];
+    if (digest === undefined) throw new Error(`the build has no script ${name}`);
+    const filename = join(this.#opts.dir, `${name}.cjs`);
+    // The build writes ASCII only (non-ASCII escaped), which latin1 reads without a UTF-8 decode.
+    const source = readFileSync(filename, 'latin1');
+
+    const tag = name === 'app' ? `-${this.#opts.tag}` : '';
+    const prefix = `${name}${tag}-`;
+    const cacheDir = this.#opts.cacheDir;
+    const cacheFile =
+      cacheDir === undefined
+        ? undefined
+        : join(cacheDir, `${prefix}${digest}-${process.version}-${process.arch}.bin`);
+    const cachedData = cacheFile === undefined ? undefined : readPrivateFile(cacheFile, MAX_CACHE_BYTES);
+
+    const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
+      filename,
+      ...(cachedData === undefined ? {} : { cachedData }),
+    });
+    if (cacheFile !== undefined && (cachedData === undefined || script.cachedDataRejected === true))
+      this.#pending.push({ script, file: cacheFile, prefix });
+
+    const module = { exports: {} as unknown };
+    // Registered before it runs, like Node's own loader, so a require cycle sees the partial exports.
+    this.#modules.set(name, module);
+    const run = script.runInThisContext() as (
+      exports: unknown,
+      require: NodeJS.Require,
+      module: { exports: unknown },
+      filename: string,
+      dirname: string,
+    ) => void;
+    run(module.exports, this.#require(), module, filename, this.#opts.dir);
+    return module.exports;
+  }
+
+  /**
+   * Writes the code of each script that had no usable cache, as compiled by now: call it when the run
+   * ends (process `exit`), so the functions the run called are in it. Synchronous; never throws.
+   */
+  saveCaches(): void {
+    const dir = this.#opts.cacheDir;
+    if (dir === undefined || this.#pending.length === 0 || !ensurePrivateDir(dir)) return;
+    for (const { script, file, prefix } of this.#pending.splice(0)) {
+      let data: Buffer;
+      try {
+        data = script.createCachedData();
+      } catch {
+        continue;
+      }
+      if (!writePrivateFile(file, data)) continue;
+      removeOlder(dir, prefix, file);
+    }
+  }
+
+  /** The `require` the scripts see: a bundled library by its script, anything else (Node's) as usual. */
+  #require(): NodeJS.Require {
+    const { vendors } = this.#opts.manifest;
+    const nodeRequire = this.#nodeRequire;
+    const require = ((id: string) => {
+      const script = vendors[id];
+      return script === undefined ? nodeRequire(id) : this.load(script);
+    }) as NodeJS.Require;
+    require.resolve = nodeRequire.resolve;
+    require.cache = nodeRequire.cache;
+    require.main = nodeRequire.main;
+    require.extensions = nodeRequire.extensions;
+    return require;
+  }
+}
+
+/** Cached code of the same script from an older build or Node version: never read again. */
+function removeOlder(dir: string, prefix: string, keep: string): void {
+  try {
+    for (const name of readdirSync(dir)) {
+      const path = join(dir, name);
+      if (path !== keep && name.startsWith(prefix) && name.endsWith('.bin')) rmSync(path, { force: true });
+    }
+  } catch {
+    // Only tidying.
+  }
+}

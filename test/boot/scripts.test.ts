@@ -1,0 +1,171 @@
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { BundleScripts, codeCacheDir, commandTag } from '../../src/boot/scripts.js';
+import { writeTree } from '../support/tmp.js';
+
+// The program's scripts run through BundleScripts (src/boot/scripts.ts) with a V8 code cache. Here on
+// small scripts in a temp dir: what is cached, when it is read, and that nothing a cache can hold
+// (stale, foreign, broken) changes what a script does.
+
+const APP = `
+exports.loadedAt = Date.now();
+exports.useLib = () => require('lib').answer();
+exports.join = (a, b) => require('node:path').join(a, b);
+`;
+const LIB = `
+globalThis.__libRuns = (globalThis.__libRuns ?? 0) + 1;
+exports.answer = () => 42;
+`;
+
+function bundle(files: Record<string, string> = { 'app.cjs': APP, 'vendor-lib.cjs': LIB }) {
+  const dir = writeTree(files, 'tws-boot-');
+  const cacheDir = join(writeTree({}, 'tws-boot-cache-'), 'code');
+  const manifest = {
+    scripts: Object.fromEntries(Object.keys(files).map((f) => [f.replace(/\.cjs$/, ''), 'digest1'])),
+    vendors: { lib: 'vendor-lib' },
+  };
+  const make = (over: Partial<typeof manifest> = {}, tag = 'validate') =>
+    new BundleScripts({ dir, manifest: { ...manifest, ...over }, cacheDir, tag });
+  return { dir, cacheDir, make };
+}
+
+const cached = (cacheDir: string) => {
+  try {
+    return readdirSync(cacheDir).sort();
+  } catch {
+    return [];
+  }
+};
+
+describe('BundleScripts', () => {
+  it('runs a script with CommonJS require, and a library script only when first required', () => {
+    const { make } = bundle();
+    const before = (globalThis as { __libRuns?: number }).__libRuns ?? 0;
+    const scripts = make();
+    const app = scripts.load('app') as { useLib(): number; join(a: string, b: string): string };
+    expect(app.join('a', 'b')).toBe(join('a', 'b'));
+    expect((globalThis as { __libRuns?: number }).__libRuns ?? 0).toBe(before);
+    expect(app.useLib()).toBe(42);
+    expect(app.useLib()).toBe(42);
+    // Loaded once, however often it is required.
+    expect((globalThis as { __libRuns?: number }).__libRuns).toBe(before + 1);
+    expect(scripts.load('app')).toBe(app);
+  });
+
+  it('writes the cache after the run, per script and per command for the app, private to the user', () => {
+    const { cacheDir, make } = bundle();
+    const scripts = make();
+    (scripts.load('app') as { useLib(): number }).useLib();
+    expect(cached(cacheDir)).toEqual([]);
+    scripts.saveCaches();
+    const files = cached(cacheDir);
+    expect(files).toHaveLength(2);
+    expect(files[0]).toMatch(new RegExp(`^app-validate-digest1-${process.version}-${process.arch}\\.bin$`));
+    expect(files[1]).toMatch(/^vendor-lib-digest1-/);
+    if (process.platform !== 'win32') {
+      expect(statSync(cacheDir).mode & 0o777).toBe(0o700);
+      expect(statSync(join(cacheDir, files[0] as string)).mode & 0o777).toBe(0o600);
+    }
+  });
+
+  it('reads the cache on the next run and writes nothing then', () => {
+    const { cacheDir, make } = bundle();
+    const first = make();
+    first.load('app');
+    first.saveCaches();
+    const [file] = cached(cacheDir);
+    const path = join(cacheDir, file as string);
+    const written = readFileSync(path);
+    writeFileSync(path, written); // same bytes, new mtime to compare against
+    const mtime = statSync(path).mtimeMs;
+
+    const second = make();
+    second.load('app');
+    second.saveCaches();
+    expect(statSync(path).mtimeMs).toBe(mtime);
+    expect(cached(cacheDir)).toEqual([file]);
+  });
+
+  it('ignores a broken cache file (the script runs as without one) and replaces it', () => {
+    // A source of its own: V8 keeps compiled scripts per process, and a hit there never reads a cache.
+    const { cacheDir, make } = bundle({ 'app.cjs': `${APP}\n// ${Math.random()}\n` });
+    const path = join(cacheDir, `app-validate-digest1-${process.version}-${process.arch}.bin`);
+    mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
+    writeFileSync(path, Buffer.from('not V8 code at all, just bytes'), { mode: 0o600 });
+
+    const scripts = make();
+    const app = scripts.load('app') as { join(a: string, b: string): string };
+    expect(app.join('x', 'y')).toBe(join('x', 'y'));
+    scripts.saveCaches();
+    expect(readFileSync(path).toString('latin1')).not.toContain('just bytes');
+  });
+
+  it('never reads the cache of another build of a script, and removes it when writing its own', () => {
+    const { cacheDir, make } = bundle();
+    const old = make();
+    old.load('app');
+    old.saveCaches();
+    const oldFile = cached(cacheDir)[0] as string;
+
+    // Same script name, another digest: the build changed it (V8 itself checks only the length).
+    const next = make({ scripts: { app: 'digest2', 'vendor-lib': 'digest1' } });
+    next.load('app');
+    next.saveCaches();
+    const files = cached(cacheDir);
+    expect(files).not.toContain(oldFile);
+    expect(files.some((f) => f.startsWith('app-validate-digest2-'))).toBe(true);
+  });
+
+  it('keeps each command its own cache of the app script', () => {
+    const { cacheDir, make } = bundle({ 'app.cjs': APP });
+    for (const tag of ['validate', 'plan']) {
+      const scripts = make({}, tag);
+      scripts.load('app');
+      scripts.saveCaches();
+    }
+    expect(cached(cacheDir).map((f) => f.split('-digest1-')[0])).toEqual(['app-plan', 'app-validate']);
+  });
+
+  it('works, and writes nothing, when the cache directory cannot be made', () => {
+    const dir = writeTree({ 'app.cjs': APP, 'not-a-dir': 'a file' }, 'tws-boot-');
+    // Under a regular file: no mkdir succeeds there, whoever runs the test (root included).
+    const cacheDir = join(dir, 'not-a-dir', 'code');
+    const scripts = new BundleScripts({
+      dir,
+      manifest: { scripts: { app: 'digest1' }, vendors: {} },
+      cacheDir,
+      tag: 'validate',
+    });
+    expect((scripts.load('app') as { join(a: string, b: string): string }).join('a', 'b')).toBe(
+      join('a', 'b'),
+    );
+    expect(() => scripts.saveCaches()).not.toThrow();
+    expect(readdirSync(dir).sort()).toEqual(['app.cjs', 'not-a-dir']);
+  });
+
+  it('refuses a script the build does not know', () => {
+    const { make } = bundle({ 'app.cjs': APP });
+    expect(() => make().load('other')).toThrow(/no script other/);
+  });
+});
+
+describe('codeCacheDir', () => {
+  it("is off with Node's own switch or TWS_CODE_CACHE_DIR=off, else the given or the user's cache dir", () => {
+    expect(codeCacheDir({ NODE_DISABLE_COMPILE_CACHE: '1', TWS_CODE_CACHE_DIR: '/x' })).toBeUndefined();
+    expect(codeCacheDir({ TWS_CODE_CACHE_DIR: 'off' })).toBeUndefined();
+    expect(codeCacheDir({ TWS_CODE_CACHE_DIR: '/var/cache/tws' })).toBe('/var/cache/tws');
+    expect(codeCacheDir({ XDG_CACHE_HOME: '/home/u/.xdg' })).toBe(
+      join('/home/u/.xdg', 'toggl-webhooks-sync', 'code'),
+    );
+  });
+});
+
+describe('commandTag', () => {
+  it('is the command word, or `other` for anything that is not a plain word', () => {
+    expect(commandTag(['validate', 'subscriptions/'])).toBe('validate');
+    expect(commandTag(['--help'])).toBe('other');
+    expect(commandTag(['../../etc/passwd'])).toBe('other');
+    expect(commandTag([`a${'b'.repeat(40)}`])).toBe('other');
+  });
+});
