@@ -116,7 +116,7 @@ describe('what a command loads at start-up', () => {
     expect([...loads.packages].sort()).toEqual(['ajv', 'commander', 'yaml']);
     // The schema is compiled at build time: only ajv's small runtime helpers ship with the validator.
     expect(loads.ajvFiles.every((f) => f.includes('/ajv/dist/runtime/'))).toBe(true);
-    for (const builtin of ['http', 'https', 'tls', 'zlib', 'http2', 'child_process']) {
+    for (const builtin of ['http', 'https', 'tls', 'zlib', 'http2', 'child_process', 'fs/promises']) {
       expect(loads.builtins.has(builtin), `validate loaded node:${builtin}`).toBe(false);
     }
   });
@@ -135,7 +135,9 @@ describe('what a command loads at start-up', () => {
     expect(loads.builtins.has('dns')).toBe(false);
     // TLS loads with the first https request (test/toggl/proxy.test.ts runs those); the API here is
     // http on loopback. child_process is commander's, for executable subcommands we do not have.
-    for (const builtin of ['https', 'tls', 'child_process']) {
+    // zlib is got's, for decompressing answers, which the client never asks for; fs/promises is for
+    // plan files, which this plan does not write.
+    for (const builtin of ['https', 'tls', 'child_process', 'zlib', 'fs/promises']) {
       expect(loads.builtins.has(builtin), `plan loaded node:${builtin}`).toBe(false);
     }
     // Node 22 and 24 load their internal fetch (undici) when node:http is imported as an ES module.
