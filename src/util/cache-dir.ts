@@ -69,12 +69,14 @@ export function ensurePrivateDir(path: string): boolean {
 
 /**
  * The bytes of a trusted regular file of at most `maxBytes`, else undefined. Opened without following
- * a symlink, and checked on the open descriptor, so the file cannot be swapped between check and read.
+ * a symlink or waiting on a FIFO, and checked on the open descriptor, so the file cannot be swapped
+ * between check and read.
  */
 export function readPrivateFile(path: string, maxBytes: number): Buffer | undefined {
   let fd: number | undefined;
   try {
-    fd = openSync(path, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
+    // O_NONBLOCK: a FIFO put where a cache file belongs would otherwise block the open forever.
+    fd = openSync(path, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0));
     const info = fstatSync(fd);
     if (!info.isFile() || !trusted(info) || info.size > maxBytes) return undefined;
     const bytes = Buffer.allocUnsafe(info.size);

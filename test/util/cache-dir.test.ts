@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -55,6 +56,16 @@ describe('readPrivateFile', () => {
     expect(readPrivateFile(path, 4)).toBeUndefined();
     expect(readPrivateFile(join(root, 'missing'), 10)).toBeUndefined();
   });
+
+  it.runIf(posix)(
+    'returns at once for a FIFO where the file belongs, instead of waiting for a writer',
+    () => {
+      const root = writeTree({}, 'tws-cd-');
+      const fifo = join(root, 'app.bin');
+      execFileSync('mkfifo', ['-m', '600', fifo]);
+      expect(readPrivateFile(fifo, 10)).toBeUndefined();
+    },
+  );
 
   it('refuses a symlink (even to a good file), a directory, and a file others can write', () => {
     const root = writeTree({}, 'tws-cd-');
