@@ -1,5 +1,4 @@
-import { close, fstat, open, read } from 'node:fs';
-import { promisify } from 'node:util';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import type { ConfigIssue } from '../errors.js';
 import { reason } from './files.js';
 import { MAX_FILE_BYTES } from './limits.js';
@@ -54,9 +53,12 @@ export type BoundedRead =
  * The loader and the watcher's fingerprint both read through here. Throws on a filesystem error.
  */
 export async function readBounded(file: string): Promise<BoundedRead> {
-  const fd = await openFile(file, 'r');
+  // Synchronous, like discovery (src/config/files.ts): a few small files, each read costing a thread
+  // pool round trip otherwise. O_NONBLOCK: a FIFO swapped in after discovery would block the open
+  // until a writer came; this way the open returns and fstat below refuses it.
+  const fd = openSync(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   try {
-    const info = await statFd(fd);
+    const info = fstatSync(fd);
     if (!info.isFile()) return { kind: 'not-a-file' };
     if (info.size > MAX_FILE_BYTES) return { kind: 'too-large', size: info.size, mtimeMs: info.mtimeMs };
     // Sized for the file as it is now, one byte more to notice growth; a file that grows gets the
@@ -70,7 +72,7 @@ export async function readBounded(file: string): Promise<BoundedRead> {
         buffer.copy(larger);
         buffer = larger;
       }
-      const { bytesRead } = await readFd(fd, buffer, length, buffer.length - length, length);
+      const bytesRead = readSync(fd, buffer, length, buffer.length - length, length);
       if (bytesRead === 0) break;
       length += bytesRead;
     }
@@ -78,16 +80,9 @@ export async function readBounded(file: string): Promise<BoundedRead> {
     if (length > MAX_FILE_BYTES) return { kind: 'too-large', mtimeMs: info.mtimeMs };
     return { kind: 'bytes', bytes: buffer.subarray(0, length) };
   } finally {
-    await closeFd(fd);
+    closeSync(fd);
   }
 }
-
-// The callback API, promisified: node:fs/promises loads readline and more on first use, about 1.5 ms
-// of a `validate` that reads three files.
-const openFile = promisify(open);
-const statFd = promisify(fstat);
-const readFd = promisify(read);
-const closeFd = promisify(close);
 
 function tooLarge(size?: number): string {
   const actual = size === undefined ? 'more than 1 MiB' : `${size} bytes`;
