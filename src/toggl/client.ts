@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Method } from 'got';
 import { ApiError, type ApiErrorContext, AuthError } from '../errors.js';
 import { SecretSet } from '../sensitive/secret-set.js';
+import { monotonicMs } from '../util/timers.js';
 import type { ClientConfig } from './config.js';
 import {
   type Expect,
@@ -166,7 +167,7 @@ export class TogglClient implements TogglApi {
    */
   private async request(method: Method, path: string, opts: RequestOptions = {}): Promise<unknown> {
     const shown = opts.displayPath ?? path;
-    let startedAt = performance.now();
+    let startedAt = monotonicMs();
     // A Secret rotated since the last request: a stat per request, a read only when it changed.
     this.refreshToken(false);
     let reauthenticated = false;
@@ -186,7 +187,7 @@ export class TogglClient implements TogglApi {
           attempt,
           error,
           random: Math.random(),
-          elapsedMs: performance.now() - startedAt,
+          elapsedMs: monotonicMs() - startedAt,
           settings: this.config,
           quotaWaits,
         });
@@ -207,8 +208,8 @@ export class TogglClient implements TogglApi {
           // A new quota window: the attempt count and the retry-time budget start again.
           quotaWaits++;
           attempt = 0;
-          startedAt = performance.now();
-        } else if (performance.now() - startedAt >= this.config.maxRetryTimeMs) {
+          startedAt = monotonicMs();
+        } else if (monotonicMs() - startedAt >= this.config.maxRetryTimeMs) {
           throw error;
         }
       }
