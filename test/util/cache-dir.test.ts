@@ -98,4 +98,14 @@ describe('writePrivateFile', () => {
     expect(writePrivateFile(join(root, 'file', 'under-a-file.bin'), 'x')).toBe(false);
     expect(readdirSync(root)).toEqual(['file']);
   });
+
+  it.runIf(posix)('fails without throwing in a directory it may not write, and leaves nothing', () => {
+    // Root writes through any mode: there, a filesystem that takes no new file stands in (/proc).
+    const asRoot = process.getuid?.() === 0;
+    const root = asRoot ? '/proc' : writeTree({}, 'tws-cd-');
+    if (!asRoot) chmodSync(root, 0o500);
+    expect(writePrivateFile(join(root, 'tws-read-only.bin'), 'x')).toBe(false);
+    expect(readdirSync(root).filter((name) => name.startsWith('tws-read-only'))).toEqual([]);
+    if (!asRoot) chmodSync(root, 0o700);
+  });
 });
