@@ -47,7 +47,12 @@ export function tempTree(files) {
 /** A minimal environment for the CLI: the parent's TOGGL_* variables never leak into a measurement. */
 export function childEnv(extra = {}) {
   // The program's code cache (src/boot/scripts.ts) kept apart from the user's, in .tmp.
-  const env = { NO_COLOR: '1', TWS_CODE_CACHE_DIR: join(ROOT, '.tmp', 'bench-code-cache') };
+  // The pre-check cache off: request counts are measured, never answered from the user's home.
+  const env = {
+    NO_COLOR: '1',
+    TWS_CODE_CACHE_DIR: join(ROOT, '.tmp', 'bench-code-cache'),
+    TWS_PRECHECK_CACHE: 'off',
+  };
   for (const k of ['PATH', 'HOME', 'TMPDIR']) if (process.env[k] !== undefined) env[k] = process.env[k];
   return { ...env, ...extra };
 }

@@ -25,24 +25,41 @@ import type { WorkspaceFailure } from './types.js';
  *   failed check only ever removes calls from a run, never adds one.
  */
 
-/** Keeps GET /limits and GET /event_filters answers between reconciles (the daemon's loop). */
+/**
+ * Answers of GET /limits and GET /event_filters kept beyond one run: in memory between the daemon's
+ * reconciles (`createPrecheckCache`), on disk between one-shot runs (`apply/precheck-file.ts`). A
+ * cached answer only ever saves a request: it is used where a fresh one would have been asked for.
+ */
 export interface PrecheckCache {
-  ttlMs: number;
-  limits: Map<number, { value: WorkspaceLimits; at: number }>;
-  eventFilters?: { value: EventFilterCatalog; at: number } | undefined;
-  now: () => number;
+  /** A fresh enough answer of GET /limits/{ws}, or undefined (ask the API). */
+  limits(workspaceId: number): WorkspaceLimits | undefined;
+  rememberLimits(workspaceId: number, value: WorkspaceLimits): void;
+  /** A fresh enough answer of GET /event_filters, or undefined (ask the API). */
+  eventFilters(): EventFilterCatalog | undefined;
+  rememberEventFilters(value: EventFilterCatalog): void;
 }
 
-/** A cache for `limitsPreflight({ cache })`; limits and filters rarely change, so minutes are fine. */
+/** The daemon's in-memory cache for `limitsPreflight({ cache })`; limits and filters rarely change. */
 export function createPrecheckCache(ttlMs = 15 * 60_000, now: () => number = Date.now): PrecheckCache {
-  return { ttlMs, limits: new Map(), now };
+  const limits = new Map<number, { value: WorkspaceLimits; at: number }>();
+  let filters: { value: EventFilterCatalog; at: number } | undefined;
+  const fresh = <T>(entry: { value: T; at: number } | undefined): T | undefined =>
+    entry && now() - entry.at < ttlMs ? entry.value : undefined;
+  return {
+    limits: (ws) => fresh(limits.get(ws)),
+    rememberLimits: (ws, value) => limits.set(ws, { value, at: now() }),
+    eventFilters: () => fresh(filters),
+    rememberEventFilters: (value) => {
+      filters = { value, at: now() };
+    },
+  };
 }
 
 export interface PreflightOptions {
   api: TogglApi;
   desired: DesiredState;
   logger?: ReconcileLogger | undefined;
-  /** Keeps answers across runs (the daemon); without it each run reads them afresh, once per run. */
+  /** Keeps answers across runs (the daemon, or on disk); without it each run reads them afresh. */
   cache?: PrecheckCache | undefined;
 }
 
@@ -98,11 +115,11 @@ async function readCatalog(
   logger: ReconcileLogger | undefined,
   cache: PrecheckCache | undefined,
 ): Promise<EventFilterCatalog | undefined> {
-  if (cache?.eventFilters && cache.now() - cache.eventFilters.at < cache.ttlMs)
-    return cache.eventFilters.value;
+  const cached = cache?.eventFilters();
+  if (cached) return cached;
   try {
     const value = await api.eventFilters();
-    if (cache) cache.eventFilters = { value, at: cache.now() };
+    cache?.rememberEventFilters(value);
     return value;
   } catch (err) {
     logger?.warn(
@@ -119,11 +136,11 @@ async function readLimits(
   logger: ReconcileLogger | undefined,
   cache: PrecheckCache | undefined,
 ): Promise<WorkspaceLimits | undefined> {
-  const hit = cache?.limits.get(ws);
-  if (cache && hit && cache.now() - hit.at < cache.ttlMs) return hit.value;
+  const cached = cache?.limits(ws);
+  if (cached) return cached;
   try {
     const value = await api.limits(ws);
-    cache?.limits.set(ws, { value, at: cache.now() });
+    cache?.rememberLimits(ws, value);
     return value;
   } catch (err) {
     logger?.warn(

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { type DesiredState, tokenAlias } from '../config/types.js';
 import { planKeyFromToken } from '../plan/identity.js';
 import { type ClientHooks, TogglClient } from '../toggl/client.js';
@@ -13,6 +14,21 @@ export interface TokenRouting {
   laneOf: (workspaceId: number) => string;
   /** The plan-hash key of an alias, derived from its token (src/plan/identity.ts). */
   keyFor: (alias: string) => Uint8Array;
+  /**
+   * Names the API URL and token a workspace's calls use (undefined: the calls that name no workspace),
+   * for caches of their answers on disk (apply/precheck-file.ts): an HMAC keyed with the token, so it
+   * reveals neither, and a rotated token or another API starts afresh.
+   */
+  cacheScope: (workspaceId: number | undefined) => string;
+}
+
+const SCOPE_LABEL = 'toggl-webhooks-sync answer-cache scope v1';
+
+interface Client {
+  api: TogglApi;
+  key: Uint8Array;
+  token: string;
+  apiUrl: string;
 }
 
 /**
@@ -21,7 +37,7 @@ export interface TokenRouting {
  * only for the aliases the loaded files name: a missing token fails the run before any API call.
  */
 export class TokenClients {
-  private readonly clients = new Map<string, { api: TogglApi; key: Uint8Array; token: string }>();
+  private readonly clients = new Map<string, Client>();
 
   constructor(
     private readonly env: NodeJS.ProcessEnv,
@@ -34,15 +50,16 @@ export class TokenClients {
     return [...this.clients.values()].map((c) => c.token);
   }
 
-  private client(alias: string): { api: TogglApi; key: Uint8Array; token: string } {
+  private client(alias: string): Client {
     const existing = this.clients.get(alias);
     if (existing) return existing;
     const token = tokenFromEnv(this.env, undefined, alias);
     const config = clientConfigFromEnv(this.env, { ...this.overrides, token });
-    const made = {
+    const made: Client = {
       api: new TogglClient(config, this.hooks(alias)) as TogglApi,
       key: planKeyFromToken(token),
       token,
+      apiUrl: config.apiUrl,
     };
     this.clients.set(alias, made);
     return made;
@@ -55,10 +72,15 @@ export class TokenClients {
     if (aliases.length === 0) aliases.push(tokenAlias({}));
     const byWorkspace = new Map<number, TogglApi>();
     for (const [ws, alias] of aliasOf) byWorkspace.set(ws, this.client(alias).api);
+    const first = aliases[0] as string;
     return {
-      api: new RoutedApi(byWorkspace, this.client(aliases[0] as string).api),
-      laneOf: (ws) => aliasOf.get(ws) ?? (aliases[0] as string),
+      api: new RoutedApi(byWorkspace, this.client(first).api),
+      laneOf: (ws) => aliasOf.get(ws) ?? first,
       keyFor: (alias) => this.client(alias).key,
+      cacheScope: (ws) => {
+        const { token, apiUrl } = this.client((ws === undefined ? undefined : aliasOf.get(ws)) ?? first);
+        return createHmac('sha256', token).update(`${SCOPE_LABEL}\n${apiUrl}`).digest('hex');
+      },
     };
   }
 }

@@ -1,4 +1,5 @@
 import { pingNewHook } from '../apply/ping-new.js';
+import { openPrecheckFile, precheckFileSettings } from '../apply/precheck-file.js';
 import { limitsPreflight } from '../apply/prechecks.js';
 import { type ReconcileLogger, reconcile } from '../apply/reconcile.js';
 import { exitCodeFor } from '../apply/summary.js';
@@ -61,6 +62,10 @@ export async function runSync(opts: SyncOptions, io: Io = processIo): Promise<nu
     skip: oneScreen ? (r) => r['level'] === 'error' && r['workspace_id'] !== undefined : undefined,
   });
   const settings: RunSettings = { dryRun: opts.dryRun, allowMassDelete: opts.allowMassDelete };
+  // GET /limits and /event_filters answers kept on disk for a few minutes, off in CI
+  // (docs/limits-and-budgets.md, "API quota"): a laptop's repeated plans spend their quota on lists.
+  const precheckFile = precheckFileSettings(io.env);
+  if (!precheckFile.on && precheckFile.warning !== undefined) logger.warn({}, precheckFile.warning);
 
   // Clients are made only once a config has loaded (config errors come before a missing token): one
   // per token alias the files name, kept for the whole command, each with its own request spacing
@@ -120,13 +125,25 @@ export async function runSync(opts: SyncOptions, io: Io = processIo): Promise<nu
     if (!routing) return EXIT.failed;
     const togglApi = routing.observed;
     let identity: PlanIdentity | undefined;
+    const precheckCache = precheckFile.on
+      ? openPrecheckFile({
+          file: precheckFile.file,
+          ttlMs: precheckFile.ttlMs,
+          scope: routing.cacheScope,
+          onHit: (request, ageMs) =>
+            logger.debug(
+              { request, age_s: Math.round(ageMs / 1000) },
+              'pre-check answered by the on-disk cache, not sent',
+            ),
+        })
+      : undefined;
     const result = await reconcile({
       ...settings,
       desired,
       api: togglApi,
       logger,
       signal,
-      preflight: limitsPreflight({ api: togglApi, desired, logger }),
+      preflight: limitsPreflight({ api: togglApi, desired, logger, cache: precheckCache }),
       onApplied: opts.pingNew ? pingNewHook(togglApi, logger) : undefined,
       laneOf: routing.laneOf,
       identify: (observed) => {
@@ -139,6 +156,7 @@ export async function runSync(opts: SyncOptions, io: Io = processIo): Promise<nu
       },
       check: reviewed ? reviewedPlanCheck({ desired, saved, expectedHash: opts.expectPlanHash }) : undefined,
     });
+    precheckCache?.save();
     io.stdout.write(renderResult(result, opts.output, useColor(io), secrets.set));
     if (opts.outFile !== undefined) {
       try {

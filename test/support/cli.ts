@@ -26,7 +26,13 @@ export interface RunCliOptions {
 /** A minimal environment (PATH, HOME, NO_COLOR=1) plus `extra`; undefined values remove a variable. */
 export function childEnv(extra: Record<string, string | undefined> = {}): Record<string, string> {
   // The CLI's code cache (src/boot/scripts.ts) in the repository's .tmp, not the user's home.
-  const env: Record<string, string> = { NO_COLOR: '1', TWS_CODE_CACHE_DIR: TEST_CODE_CACHE };
+  // The pre-check cache (src/apply/precheck-file.ts) off: tests count requests, and a run must not
+  // be answered from the user's home. test/apply/precheck-file.e2e.test.ts turns it on in a temp dir.
+  const env: Record<string, string> = {
+    NO_COLOR: '1',
+    TWS_CODE_CACHE_DIR: TEST_CODE_CACHE,
+    TWS_PRECHECK_CACHE: 'off',
+  };
   for (const key of ['PATH', 'HOME', 'TMPDIR', 'SYSTEMROOT']) {
     const v = process.env[key];
     if (v !== undefined) env[key] = v;
