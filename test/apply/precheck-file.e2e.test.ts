@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PRECHECK_FILE_NAME } from '../../src/apply/precheck-file.js';
 import { assertBuilt } from '../support/cli.js';
-import { callList, type E2E, startE2E, TOKEN, yamlDoc } from '../support/e2e.js';
+import { callList, type E2E, mutatingCalls, startE2E, TOKEN, yamlDoc } from '../support/e2e.js';
 import { writeTree } from '../support/tmp.js';
 
 // The on-disk pre-check cache of one-shot runs (docs/limits-and-budgets.md, "API quota"), counted
@@ -79,6 +79,36 @@ describe('the on-disk pre-check cache (built CLI, emulator)', () => {
     expect(refused.code).not.toBe(0);
     expect(refused.stdout + refused.stderr).toContain('max_webhooks');
     expect(limitReads(e)).toBe(1);
+  });
+
+  it('a stale cached limit refuses the whole plan before any call: nothing is created, nothing deleted', async () => {
+    const { e, dir, cache, env } = await growingPlan();
+    const file = join(cache, 'toggl-webhooks-sync', PRECHECK_FILE_NAME);
+    expect((await e.cli(['plan', dir], env)).code).toBe(0);
+    const scope = Object.keys(JSON.parse(readFileSync(file, 'utf8')).scopes)[0] as string;
+    // As if the limit had been 1 when it was asked: lower than what the plan leaves enabled (2).
+    const stale = { [WS]: { at: Date.now(), max_webhooks: 1, max_events_per_webhook: 3 } };
+    writeFileSync(file, JSON.stringify({ version: 1, scopes: { [scope]: { limits: stale } } }), {
+      mode: 0o600,
+    });
+    // The plan also drops A (prune, the mass-delete guard lifted): a refused plan deletes it no more
+    // than it creates B and C.
+    const dropA = e.files({
+      'ws.yaml': yamlDoc({
+        workspace_id: WS,
+        subscriptions: ['B', 'C'].map((d) => ({
+          description: d,
+          url_callback: `https://hooks.example.com/${d}`,
+          event_filters: [['project', 'created']],
+        })),
+      }),
+    });
+    e.emu.resetCalls();
+    const sync = await e.cli(['sync', '--allow-mass-delete', dropA], env);
+    expect(sync.code).not.toBe(0);
+    expect(sync.stdout + sync.stderr).toContain('max_webhooks');
+    expect(mutatingCalls(e.emu)).toEqual([]);
+    expect(callList(e.emu)).toEqual([`GET /subscriptions/${WS}`]);
   });
 
   it('in CI the cache is off: two plans read GET /limits twice, unless TWS_PRECHECK_CACHE=on', async () => {

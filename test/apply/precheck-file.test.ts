@@ -1,5 +1,6 @@
 import { chmodSync, existsSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   openPrecheckFile,
@@ -193,6 +194,40 @@ describe('parseEntries', () => {
     for (const doc of bad) expect(parseEntries(doc, 20, 60_000), JSON.stringify(doc)).toBeUndefined();
     const polluted = JSON.parse(`{"version":1,"scopes":{"__proto__":{"limits":{}}}}`);
     expect(parseEntries(polluted, 20, 60_000)).toBeUndefined();
+  });
+
+  it('never throws, and what it keeps is only counts and short names', () => {
+    const doc = fc.oneof(
+      fc.jsonValue(),
+      fc.record({
+        version: fc.constantFrom(1, 2, '1'),
+        scopes: fc.dictionary(
+          fc.oneof(fc.constant(SCOPE_A), fc.string()),
+          fc.record({
+            limits: fc.dictionary(
+              fc.oneof(fc.constant('7'), fc.string()),
+              fc.record({ at: fc.oneof(fc.integer(), fc.jsonValue()), max_webhooks: fc.jsonValue() }),
+            ),
+            event_filters: fc.record({ at: fc.integer(), catalog: fc.jsonValue() }),
+          }),
+        ),
+      }),
+    );
+    fc.assert(
+      fc.property(doc, (value) => {
+        const entries = parseEntries(value, 1_000, 60_000);
+        for (const [scope, { limits, eventFilters }] of entries ?? []) {
+          expect(scope).toMatch(/^[0-9a-f]{64}$/);
+          for (const [ws, { value: kept }] of limits) {
+            expect(Number.isSafeInteger(ws) && ws > 0).toBe(true);
+            for (const count of Object.values(kept)) expect(Number.isSafeInteger(count)).toBe(true);
+          }
+          for (const actions of Object.values(eventFilters?.value ?? {}))
+            expect(actions.every((a) => typeof a === 'string')).toBe(true);
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('skips entries from the future or past the TTL', () => {
