@@ -71,7 +71,14 @@ EXPOSE 9464
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD wget -q -O /dev/null http://127.0.0.1:9464/healthz || exit 1
 
-# --single-threaded-gc (not allowed in NODE_OPTIONS, hence here): no GC helper threads, whose native
-# allocations made the daemon's RSS creep; its heap is small enough that GC on the main thread is cheap.
-ENTRYPOINT ["node", "--single-threaded-gc", "/app/dist/cli.js"]
+# V8 flags that NODE_OPTIONS does not accept, hence here, in the entrypoint the chart runs as well (it sets
+# no `command`), where a NODE_OPTIONS of the user's cannot drop them (docs/daemon-and-metrics.md, "Memory"):
+#   --single-threaded-gc  no GC helper threads, whose native allocations made the daemon's RSS creep; its
+#                         heap is small enough that GC on the main thread is cheap.
+#   --max-opt=1           JavaScript runs in V8's interpreter and baseline compiler only. The optimizing
+#                         compilers kept replacing the machine code of the same hot functions, and that code
+#                         was the RSS that grew between reconcile 1,000 and 10,000 (no JS object grew). It
+#                         costs ~1 ms of CPU per reconcile, between which the daemon is idle. Not --jitless,
+#                         which also removes WebAssembly, and with it Node's fetch.
+ENTRYPOINT ["node", "--single-threaded-gc", "--max-opt=1", "/app/dist/cli.js"]
 CMD ["daemon", "/config"]

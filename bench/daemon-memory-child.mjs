@@ -9,7 +9,8 @@ process.on('message', (msg) => {
     // Twice: the first full collection can leave garbage that only a second one frees (weak refs).
     global.gc?.();
     global.gc?.();
-    process.send?.({ sample: process.memoryUsage() });
+    const cpu = process.cpuUsage();
+    process.send?.({ sample: { ...process.memoryUsage(), cpuSeconds: (cpu.user + cpu.system) / 1e6 } });
   } else if (msg === 'stop') {
     process.kill(process.pid, 'SIGTERM');
   }

@@ -1,6 +1,7 @@
 // Daemon memory: RSS of the real daemon loop (runDaemon, interval 1 ms) after 100 and after 10,000
 // reconciles of examples/subscriptions, in sync against the emulator (2 GETs per reconcile).
 import { fork } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
 import { dist, ROOT, TOKEN } from './lib.mjs';
@@ -17,6 +18,22 @@ function freePort() {
   });
 }
 
+/**
+ * How the image runs node, read from the Dockerfile's last stage so the figure is of what ships: the
+ * flags of its ENTRYPOINT before the script, and its ENV lines (NODE_OPTIONS, NODE_ENV).
+ */
+export function shippedRuntime(dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8')) {
+  const runtime = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
+  const entry = /^ENTRYPOINT\s+(\[.*\])\s*$/m.exec(runtime);
+  if (!entry) throw new Error('the Dockerfile has no ENTRYPOINT in exec form');
+  const argv = JSON.parse(entry[1]);
+  const script = argv.findIndex((a, i) => i > 0 && !a.startsWith('-'));
+  if (argv[0] !== 'node' || script === -1) throw new Error(`unexpected ENTRYPOINT ${entry[1]}`);
+  const env = {};
+  for (const m of runtime.matchAll(/^ENV\s+([A-Z_]+)=("?)(.*)\2\s*$/gm)) env[m[1]] = m[3];
+  return { nodeFlags: argv.slice(1, script), env };
+}
+
 async function reconciles(port) {
   try {
     const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
@@ -28,7 +45,13 @@ async function reconciles(port) {
   }
 }
 
-export async function benchMemory(log, { checkpoints = CHECKPOINTS, nodeFlags = [] } = {}) {
+/**
+ * `runtime` is how node runs the daemon: `shippedRuntime()` for the image's figure, `{ nodeFlags: [],
+ * env: {} }` for plain node. `--expose-gc` is added only so that a checkpoint can collect garbage before
+ * it samples (the daemon itself never forces a collection).
+ */
+export async function benchMemory(log, { checkpoints = CHECKPOINTS, runtime = shippedRuntime() } = {}) {
+  const { nodeFlags, env: runtimeEnv } = runtime;
   const { startEmulator } = await dist('emulator/index.js');
   // No quota: 10,000 reconciles of 2 workspaces is more than the emulator's default hourly quota.
   const emu = await startEmulator({
@@ -42,6 +65,7 @@ export async function benchMemory(log, { checkpoints = CHECKPOINTS, nodeFlags = 
   const child = fork(join(ROOT, 'bench', 'daemon-memory-child.mjs'), [EXAMPLES, String(port)], {
     execArgv: ['--expose-gc', ...nodeFlags],
     env: {
+      ...runtimeEnv,
       PATH: process.env.PATH ?? '',
       TOGGL_API_URL: emu.url,
       TOGGL_API_TOKEN: TOKEN,
@@ -90,6 +114,7 @@ export async function benchMemory(log, { checkpoints = CHECKPOINTS, nodeFlags = 
         rss: mem.rss,
         heapUsed: mem.heapUsed,
         heapTotal: mem.heapTotal,
+        cpuSeconds: mem.cpuSeconds,
         seconds: (Date.now() - started) / 1000,
       });
       log(`daemon memory: ${at} reconciles, RSS ${(mem.rss / 1048576).toFixed(1)} MiB`);
@@ -100,5 +125,5 @@ export async function benchMemory(log, { checkpoints = CHECKPOINTS, nodeFlags = 
     if (child.exitCode === null) child.kill('SIGKILL');
     await emu.close();
   }
-  return { samples, nodeFlags };
+  return { samples, nodeFlags, nodeOptions: runtimeEnv.NODE_OPTIONS ?? '' };
 }

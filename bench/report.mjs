@@ -317,20 +317,22 @@ export function renderReport(r) {
       'in sync) against the emulator. RSS and V8 heap after a forced GC at each checkpoint.',
     '',
   );
-  const memHeader = ['reconciles', 'RSS', 'V8 heap used', 'V8 heap reserved', 'elapsed'];
+  const memHeader = ['reconciles', 'RSS', 'V8 heap used', 'V8 heap reserved', 'daemon CPU', 'elapsed'];
   const memRows = (samples) =>
     samples.map((s) => [
       s.reconciles.toLocaleString('en'),
       mib(s.rss),
       mib(s.heapUsed),
       mib(s.heapTotal),
+      `${s.cpuSeconds.toFixed(1)} s`,
       `${Math.round(s.seconds)} s`,
     ]);
   out.push(table(memHeader, memRows(mem)), '');
   if (r.memoryDefault) {
     out.push(
-      `Above with \`${r.memory.nodeFlags.join(' ')}\` as the image runs it. Live data ` +
-        "stays small (heap used); with V8's default young generation (16 MiB semi-spaces) the same daemon holds more:",
+      `Above with \`node ${r.memory.nodeFlags.join(' ')}\` and \`NODE_OPTIONS=${r.memory.nodeOptions}\` as the ` +
+        "image runs it (read from the Dockerfile). With plain node (V8's defaults: 16 MiB semi-spaces, JIT tiers) " +
+        'the same daemon holds more:',
       '',
     );
     out.push(table(memHeader, memRows(r.memoryDefault.samples)), '');

@@ -132,8 +132,10 @@ describe('Dockerfile', () => {
     expect(one(runtime, 'WORKDIR')).toBe('/app');
   });
 
-  it('bounds the young generation of every process it runs (lean daemon)', () => {
+  it('bounds the young generation and the JIT tiers of every process it runs (lean daemon)', () => {
     expect(all(runtime, 'ENV')).toContain('NODE_OPTIONS=--max-semi-space-size=1');
+    // Interpreter and baseline code only: optimized code was the daemon's RSS growth (docs/daemon-and-metrics.md).
+    expect(JSON.parse(one(runtime, 'ENTRYPOINT'))).toContain('--max-opt=1');
   });
 
   it('runs as a numeric non-root user, the one the chart declares', () => {
@@ -149,6 +151,7 @@ describe('Dockerfile', () => {
     expect(JSON.parse(one(runtime, 'ENTRYPOINT'))).toEqual([
       'node',
       '--single-threaded-gc',
+      '--max-opt=1',
       '/app/dist/cli.js',
     ]);
     expect(JSON.parse(one(runtime, 'CMD'))).toEqual(['daemon', '/config']);
@@ -284,12 +287,16 @@ describe("the runtime stage's file set", () => {
     const env = {
       PATH: process.env.PATH,
       NODE_ENV: 'production',
+      NODE_OPTIONS: '--max-semi-space-size=1',
       HOME: cwd,
       NODE_DISABLE_COMPILE_CACHE: '1',
     };
-    const version = await run(process.execPath, [join(app, 'dist/cli.js'), '--version'], { cwd, env });
+    // With the node flags of the ENTRYPOINT: one this Node does not know would stop every command.
+    const entrypoint = JSON.parse(one(runtime, 'ENTRYPOINT')) as string[];
+    const cli = [...entrypoint.slice(1, entrypoint.indexOf('/app/dist/cli.js')), join(app, 'dist/cli.js')];
+    const version = await run(process.execPath, [...cli, '--version'], { cwd, env });
     expect(version.stdout.trim()).toBe(pkg.version);
-    const help = await run(process.execPath, [join(app, 'dist/cli.js'), '--help'], { cwd, env });
+    const help = await run(process.execPath, [...cli, '--help'], { cwd, env });
     for (const command of ['validate', 'sync', 'daemon', 'export', 'status', 'emulator']) {
       expect(help.stdout).toContain(command);
     }
@@ -300,9 +307,9 @@ describe("the runtime stage's file set", () => {
       join(config, 'team.yaml'),
       'workspace_id: 1234567\nsubscriptions:\n  - description: "Slack: new projects"\n    url_callback: https://hooks.example.com/t\n    event_filters:\n      - { entity: project, action: created }\n',
     );
-    await run(process.execPath, [join(app, 'dist/cli.js'), 'validate', config], { cwd, env });
+    await run(process.execPath, [...cli, 'validate', config], { cwd, env });
     writeFileSync(join(config, 'broken.yaml'), 'workspace_id: 1234567\nsubscriptions:\n  - descriptio: x\n');
-    const broken = await run(process.execPath, [join(app, 'dist/cli.js'), 'validate', config], {
+    const broken = await run(process.execPath, [...cli, 'validate', config], {
       cwd,
       env,
     }).then(

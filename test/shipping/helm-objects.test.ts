@@ -62,6 +62,14 @@ helm.describe(`the chart as ${helm.name} renders it`, () => {
     expect(stdout.replace(/\s+/g, ' ')).toContain('(default: 0.0.0.0:9464)');
   });
 
+  it("keeps the image's entrypoint, so its node flags (the lean daemon's) hold in the pod", async () => {
+    for (const rendered of [base, await objects(GIT_SYNC)]) {
+      const daemon = containerNamed(rendered, 'daemon');
+      expect(daemon.command).toBeUndefined();
+      expect(daemon.args[0]).toBe('daemon');
+    }
+  });
+
   it('probes liveness on /healthz, readiness by readinessProbe.mode', async () => {
     const daemon = containerNamed(base, 'daemon');
     expect(daemon.ports).toEqual([{ name: 'metrics', containerPort: 9464, protocol: 'TCP' }]);
