@@ -77,8 +77,10 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
 #                         heap is small enough that GC on the main thread is cheap.
 #   --max-opt=1           JavaScript runs in V8's interpreter and baseline compiler only. The optimizing
 #                         compilers kept replacing the machine code of the same hot functions, and that code
-#                         was the RSS that grew between reconcile 1,000 and 10,000 (no JS object grew). It
-#                         costs ~1 ms of CPU per reconcile, between which the daemon is idle. Not --jitless,
-#                         which also removes WebAssembly, and with it Node's fetch.
+#                         was the RSS that grew between reconcile 1,000 and 10,000 (no JS object grew). The
+#                         price is CPU: ~8 ms per reconcile instead of ~4.5 (the daemon is idle between
+#                         them), and a one-shot run of a large tree takes about twice as long (override with
+#                         --entrypoint node ... /app/dist/cli.js). Not --jitless, which also removes
+#                         WebAssembly, and with it Node's fetch.
 ENTRYPOINT ["node", "--single-threaded-gc", "--max-opt=1", "/app/dist/cli.js"]
 CMD ["daemon", "/config"]
