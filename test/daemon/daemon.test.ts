@@ -108,6 +108,37 @@ describe('Daemon loop', () => {
     expect(h.clock.pending()).toEqual([]);
   });
 
+  it('holds the same metric series and one timer after 200 reconciles as after 20: nothing is kept per cycle', async () => {
+    const h = harness();
+    await h.daemon.start();
+    await cycles(h, 1);
+    // Series per metric (label sets, histogram buckets): a label that varied per reconcile would grow them.
+    const series = async () =>
+      (await h.recorder.metrics.registry.getMetricsAsJSON())
+        .map((m) => `${m.name} ${m.values.length}`)
+        .sort();
+    let wake = () => {};
+    h.daemon.onCycle(() => wake());
+    const more = async (n: number) => {
+      for (let i = 0; i < n; i++) {
+        const reported = new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+        h.clock.fireNext();
+        await reported;
+        await h.daemon.idle();
+      }
+    };
+    await more(20);
+    const early = await series();
+    await more(180);
+    expect(h.reports).toHaveLength(201);
+    expect(await series()).toEqual(early);
+    expect(h.clock.pending()).toHaveLength(1);
+    await h.daemon.stop();
+    expect(h.clock.pending()).toEqual([]);
+  });
+
   it('keeps the jitter within ±10 % of the interval', async () => {
     for (const r of [0, 0.25, 0.5, 0.999]) {
       const h = harness({ random: () => r });
