@@ -9,31 +9,40 @@
  * collapsed to one space, as the API client does to a message (any Unicode space, U+3000 included).
  */
 function unicodeForms(value: string): string[] {
+  // Printable ASCII without white space: every form is the value itself.
+  if (/^[\x21-\x7e]*$/.test(value)) return [value];
   const forms = [value, value.normalize('NFC'), value.normalize('NFD'), value.normalize('NFKC')];
   return [...new Set([...forms, ...forms.map((f) => f.replace(/\s+/g, ' '))])];
 }
 
 /** URL forms: what `new URL` or a server does to a value in each position of a URL. */
 function urlForms(value: string): string[] {
-  const out = [
-    encodeURIComponent(value),
-    encodeURI(value),
-    new URLSearchParams({ v: value }).toString().slice(2),
-  ];
-  out.push(encodeURIComponent(encodeURIComponent(value)));
+  // Letters, digits, `.`, `_`, `-` (API tokens, generated secrets): no encoder changes them, and no
+  // position but the host (lower-cased, or read as an IPv4 number) turns them into anything else.
+  const plain = /^[A-Za-z0-9._-]+$/.test(value);
+  const out = plain
+    ? [value]
+    : [
+        encodeURIComponent(value),
+        encodeURI(value),
+        new URLSearchParams({ v: value }).toString().slice(2),
+        encodeURIComponent(encodeURIComponent(value)),
+      ];
   // Each position only when the whole value fits in it: a part of the value (the host after an `@`)
   // would become a needle of its own and mask innocent text.
-  const builds: Array<[RegExp, (v: string) => string]> = [
-    [/[?#\\]|(^|\/)\.{1,2}(\/|$)/, (v) => new URL(`http://h/${v}`).pathname.slice(1)],
-    [/#/, (v) => new URL(`http://h/?${v}`).search.slice(1)],
-    [/$^/, (v) => new URL(`http://h/#${v}`).hash.slice(1)],
-    [/[@/?#:\\[\]%]/, (v) => new URL(`http://${v}/`).hostname],
-    [/[@/?#:\\[\]%.]/, (v) => new URL(`http://${v}.h/`).hostname.slice(0, -2)],
-    [/$^/, (v) => new URL(v).href],
-    [/$^/, (v) => new URL(v).href.replace(/\/$/, '')],
+  // The third field: whether the position can change a plain value (see `plain`).
+  const builds: Array<[RegExp, (v: string) => string, boolean]> = [
+    [/[?#\\]|(^|\/)\.{1,2}(\/|$)/, (v) => new URL(`http://h/${v}`).pathname.slice(1), false],
+    [/#/, (v) => new URL(`http://h/?${v}`).search.slice(1), false],
+    [/$^/, (v) => new URL(`http://h/#${v}`).hash.slice(1), false],
+    [/[@/?#:\\[\]%]/, (v) => new URL(`http://${v}/`).hostname, true],
+    [/[@/?#:\\[\]%.]/, (v) => new URL(`http://${v}.h/`).hostname.slice(0, -2), true],
+    // No scheme in a plain value: not a URL.
+    [/$^/, (v) => new URL(v).href, false],
+    [/$^/, (v) => new URL(v).href.replace(/\/$/, ''), false],
   ];
-  for (const [unfit, build] of builds) {
-    if (unfit.test(value)) continue;
+  for (const [unfit, build, changesPlain] of builds) {
+    if (unfit.test(value) || (plain && !changesPlain)) continue;
     try {
       out.push(build(value));
     } catch {
@@ -112,7 +121,7 @@ const BINARY_FORMS_MIN_LENGTH = 16;
 export function encodedForms(value: string, opts: { base64?: boolean } = {}): string[] {
   const forms = new Set<string>();
   for (const unicode of unicodeForms(value)) {
-    for (const base of [unicode, ...urlForms(unicode)]) {
+    for (const base of new Set([unicode, ...urlForms(unicode)])) {
       for (const wrap of WRAPPERS) forms.add(wrap(base));
     }
   }

@@ -25,8 +25,14 @@ export interface SecretSetInput {
   values?: Iterable<string | undefined>;
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: every ASCII code unit, controls included.
+const ASCII = /^[\x00-\x7f]*$/;
+
 /** One code unit folded to lower case when that keeps the length, so positions map back one to one. */
 function fold(text: string): string {
+  // ASCII (almost every secret and every encoded form): the same, built at once instead of a string
+  // of thousands of one-character joins that each later search would first have to flatten.
+  if (ASCII.test(text)) return text.toLowerCase();
   let out = '';
   for (let i = 0; i < text.length; i++) {
     const c = text[i]!;
@@ -50,7 +56,7 @@ interface Needle {
 export class SecretSet {
   readonly #values: ReadonlySet<string>;
   readonly #tokens: ReadonlySet<string>;
-  #needles: Needle[] | undefined;
+  #needles: NeedleIndex | undefined;
 
   private constructor(values: ReadonlySet<string>, tokens: ReadonlySet<string>) {
     this.#values = values;
@@ -76,8 +82,8 @@ export class SecretSet {
     return this.#values.size + this.#tokens.size;
   }
 
-  /** Needles, longest first, built once per set. */
-  private needles(): Needle[] {
+  /** Needles, longest first, and their index, built once per set. */
+  private needles(): NeedleIndex {
     if (this.#needles) return this.#needles;
     const byForm = new Map<string, boolean>();
     const add = (secret: string, base64: boolean) => {
@@ -90,16 +96,22 @@ export class SecretSet {
     };
     for (const v of this.#values) add(v, false);
     for (const t of this.#tokens) add(t, true);
-    this.#needles = [...byForm]
+    const all = [...byForm]
       .map(([folded, short]) => ({ folded, short }))
       .sort((a, b) => b.folded.length - a.folded.length);
+    this.#needles = indexNeedles(all);
     return this.#needles;
   }
 
   /** Whether `text` holds any secret of the set, in any known form. */
   appearsIn(text: string): boolean {
     const folded = fold(text);
-    return this.needles().some((n) => folded.includes(n.folded));
+    let found = false;
+    eachOccurrence(this.needles(), folded, () => {
+      found = true;
+      return true;
+    });
+    return found;
   }
 
   /**
@@ -130,20 +142,25 @@ export class SecretSet {
     const covered = new Uint8Array(text.length);
     const marks = marksIn(folded);
     let any = false;
-    for (const needle of this.needles()) {
-      if (longOnly && needle.short) continue;
-      let at = folded.indexOf(needle.folded);
-      if (at !== -1 && needle.short) return WITHHELD;
-      while (at !== -1) {
-        covered.fill(1, at, at + needle.folded.length);
-        any = true;
-        at = folded.indexOf(needle.folded, at + 1);
+    const index = this.needles();
+    let withheld = false;
+    eachOccurrence(index, folded, (needle, at) => {
+      if (longOnly && needle.short) return false;
+      if (needle.short) {
+        withheld = true;
+        return true;
       }
-      if (!needle.short) {
-        // Our own words are never a cut-off message: a field value that merely equals the end of a
-        // secret's URL (`delete` in `?x=delete`) is a word, not a leak (docs/secrets.md).
-        if (!longOnly) any = coverCutEnds(folded, needle.folded, covered) || any;
-        if (marks.length > 0) any = coverBesideMarks(folded, needle.folded, covered, marks) || any;
+      covered.fill(1, at, at + needle.folded.length);
+      any = true;
+      return false;
+    });
+    if (withheld) return WITHHELD;
+    // Our own words are never a cut-off message: a field value that merely equals the end of a
+    // secret's URL (`delete` in `?x=delete`) is a word, not a leak (docs/secrets.md).
+    if (!longOnly) any = coverCutEnds(folded, index, covered) || any;
+    if (marks.length > 0) {
+      for (const needle of index.all) {
+        if (!needle.short) any = coverBesideMarks(folded, needle.folded, covered, marks) || any;
       }
     }
     if (!any) return text;
@@ -258,31 +275,84 @@ function coverBesideMarks(
 const CUT_MIN_LENGTH = 6;
 
 /**
- * A text cut to a length (a 500-character message, a log line limit) can end inside a secret, or
- * start inside one: the piece that is left is masked too.
+ * The needles by their first and last CUT_MIN_LENGTH characters, so a text is searched in time
+ * proportional to its length, not to the number of secrets: a plan reads thousands of live
+ * subscriptions, each with a secret of its own, and scrubs each live description.
  */
-function coverCutEnds(folded: string, needle: string, covered: Uint8Array): boolean {
+interface NeedleIndex {
+  /** Longest first. */
+  all: Needle[];
+  /** Needles shorter than the key length, searched one by one (few: short secrets' forms). */
+  small: Needle[];
+  byHead: Map<string, Needle[]>;
+  byTail: Map<string, Needle[]>;
+}
+
+function indexNeedles(all: Needle[]): NeedleIndex {
+  const small: Needle[] = [];
+  const byHead = new Map<string, Needle[]>();
+  const byTail = new Map<string, Needle[]>();
+  const push = (map: Map<string, Needle[]>, key: string, needle: Needle) => {
+    const list = map.get(key);
+    if (list) list.push(needle);
+    else map.set(key, [needle]);
+  };
+  for (const needle of all) {
+    if (needle.folded.length < CUT_MIN_LENGTH) {
+      small.push(needle);
+      continue;
+    }
+    push(byHead, needle.folded.slice(0, CUT_MIN_LENGTH), needle);
+    push(byTail, needle.folded.slice(-CUT_MIN_LENGTH), needle);
+  }
+  return { all, small, byHead, byTail };
+}
+
+/** Calls `found` for every occurrence of every needle in `folded`; stops when it returns true. */
+function eachOccurrence(index: NeedleIndex, folded: string, found: (n: Needle, at: number) => boolean): void {
+  for (const needle of index.small) {
+    for (let at = folded.indexOf(needle.folded); at !== -1; at = folded.indexOf(needle.folded, at + 1)) {
+      if (found(needle, at)) return;
+    }
+  }
+  for (let at = 0; at + CUT_MIN_LENGTH <= folded.length; at++) {
+    const candidates = index.byHead.get(folded.slice(at, at + CUT_MIN_LENGTH));
+    if (!candidates) continue;
+    for (const needle of candidates) {
+      if (folded.startsWith(needle.folded, at) && found(needle, at)) return;
+    }
+  }
+}
+
+/**
+ * A text cut to a length (a 500-character message, a log line limit) can end inside a secret, or
+ * start inside one: the piece that is left, at least CUT_MIN_LENGTH characters and shorter than the
+ * secret, is masked too.
+ */
+function coverCutEnds(folded: string, index: NeedleIndex, covered: Uint8Array): boolean {
   let any = false;
   const end = folded.replace(/(\u2026|\.\.\.)$/, '');
-  const head = needle.slice(0, CUT_MIN_LENGTH);
-  for (let p = end.indexOf(head, Math.max(0, end.length - needle.length + 1)); p !== -1; ) {
-    if (needle.startsWith(end.slice(p))) {
+  // The text ends with the start of a secret: end[p..] is a proper prefix of it.
+  for (let p = 0; p + CUT_MIN_LENGTH <= end.length; p++) {
+    const candidates = index.byHead.get(end.slice(p, p + CUT_MIN_LENGTH));
+    if (!candidates) continue;
+    const piece = end.slice(p);
+    if (candidates.some((n) => !n.short && n.folded.length > piece.length && n.folded.startsWith(piece))) {
       covered.fill(1, p, end.length);
       any = true;
       break;
     }
-    p = end.indexOf(head, p + 1);
   }
-  const tail = needle.slice(-CUT_MIN_LENGTH);
-  const limit = Math.min(folded.length, needle.length - 1);
-  for (let p = folded.lastIndexOf(tail, limit - CUT_MIN_LENGTH); p !== -1 && p >= 0; ) {
-    const piece = folded.slice(0, p + CUT_MIN_LENGTH);
-    if (needle.endsWith(piece)) {
-      covered.fill(1, 0, piece.length);
+  // The text starts with the end of a secret: folded[..q] is a proper suffix of it.
+  for (let q = folded.length; q >= CUT_MIN_LENGTH; q--) {
+    const candidates = index.byTail.get(folded.slice(q - CUT_MIN_LENGTH, q));
+    if (!candidates) continue;
+    const piece = folded.slice(0, q);
+    if (candidates.some((n) => !n.short && n.folded.length > piece.length && n.folded.endsWith(piece))) {
+      covered.fill(1, 0, q);
       any = true;
       break;
     }
-    p = p === 0 ? -1 : folded.lastIndexOf(tail, p - 1);
   }
   return any;
 }
