@@ -1,8 +1,16 @@
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
 import { Script } from 'node:vm';
-import { ensurePrivateDir, readPrivateFile, userCacheDir, writePrivateFile } from '../util/cache-dir.js';
+import {
+  ensurePrivateDir,
+  isPrivateDir,
+  isPrivateFile,
+  readPrivateFile,
+  userCacheDir,
+  writePrivateFile,
+} from '../util/cache-dir.js';
 
 /**
  * Runs the program's CommonJS scripts (dist/app.cjs and one dist/vendor-*.cjs per library that not
@@ -70,9 +78,17 @@ export class BundleScripts {
   readonly #nodeRequire: NodeJS.Require;
   readonly #modules = new Map<string, { exports: unknown }>();
   readonly #pending: Pending[] = [];
+  /** Whether the cache directory may be read: checked once, on the first script. */
+  #readable: boolean | undefined;
 
   constructor(opts: BundleScriptsOptions) {
     this.#opts = opts;
+    // V8 checks a cached script's version, flags and length, but its contents only with this flag:
+    // without it a damaged cache file (a bad disk block, a torn copy) crashes every later run instead
+    // of being refused and replaced. The checksum is native and costs well under a millisecond. It is
+    // set before any script is compiled or cached here, so every cache file is written and read with
+    // it (V8 keys a cache to its flags).
+    if (opts.cacheDir !== undefined) setFlagsFromString('--verify-snapshot-checksum');
     this.#nodeRequire = createRequire(join(opts.dir, 'app.cjs'));
   }
 
@@ -93,7 +109,11 @@ export class BundleScripts {
       cacheDir === undefined
         ? undefined
         : join(cacheDir, `${prefix}${digest}-${process.version}-${process.arch}.bin`);
-    const cachedData = cacheFile === undefined ? undefined : readPrivateFile(cacheFile, MAX_CACHE_BYTES);
+    // A directory others can write could hold a file swapped in by them: read nothing from it (and
+    // write nothing there either, saveCaches).
+    if (cacheDir !== undefined) this.#readable ??= isPrivateDir(cacheDir);
+    const cachedData =
+      cacheFile === undefined || !this.#readable ? undefined : readPrivateFile(cacheFile, MAX_CACHE_BYTES);
 
     const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
       filename,
@@ -151,12 +171,21 @@ export class BundleScripts {
   }
 }
 
-/** Cached code of the same script from an older build or Node version: never read again. */
+/** What this module names a cache file after its prefix: digest, Node version, CPU. */
+const CACHE_NAME_TAIL = /^[0-9a-f]{16}-v\d+\.\d+\.\d+-[a-z0-9]+\.bin$/;
+
+/**
+ * Cached code of the same script from an older build or Node version: never read again. Only files
+ * named exactly as this module names them and trusted like the ones it reads are removed, in case
+ * TWS_CODE_CACHE_DIR names a directory that holds other files.
+ */
 function removeOlder(dir: string, prefix: string, keep: string): void {
   try {
     for (const name of readdirSync(dir)) {
       const path = join(dir, name);
-      if (path !== keep && name.startsWith(prefix) && name.endsWith('.bin')) rmSync(path, { force: true });
+      if (path === keep || !name.startsWith(prefix) || !CACHE_NAME_TAIL.test(name.slice(prefix.length)))
+        continue;
+      if (isPrivateFile(path)) rmSync(path, { force: true });
     }
   } catch {
     // Only tidying.

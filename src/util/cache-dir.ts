@@ -53,6 +53,26 @@ function trusted(info: Stats): boolean {
   return uid === undefined || info.uid === uid || info.uid === 0;
 }
 
+/** Whether an existing directory is trusted: a real directory (not a symlink) that only its owner can write. */
+export function isPrivateDir(path: string): boolean {
+  try {
+    const info = lstatSync(path);
+    return info.isDirectory() && trusted(info);
+  } catch {
+    return false;
+  }
+}
+
+/** Whether a file may be removed as ours: a regular file (not a symlink) that is trusted. */
+export function isPrivateFile(path: string): boolean {
+  try {
+    const info = lstatSync(path);
+    return info.isFile() && trusted(info);
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Makes the directory (and its parents) with mode 0700 and checks it: a real directory, not a symlink,
  * trusted. True when it can be used.

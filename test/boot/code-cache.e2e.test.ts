@@ -66,6 +66,28 @@ describe('the code cache of the built CLI', () => {
     expect(await validate({ TWS_CODE_CACHE_DIR: underAFile })).toEqual(off);
   });
 
+  it('refuses a cache file damaged anywhere (V8 checks its contents) and replaces it', async () => {
+    const off = await validate({ NODE_DISABLE_COMPILE_CACHE: '1' });
+    const cache = join(writeTree({}, 'tws-cc-'), 'code');
+    await validate({ TWS_CODE_CACHE_DIR: cache });
+    const [name] = files(cache);
+    const path = join(cache, name as string);
+    const size = statSync(path).size;
+    // Without the checksum, 8 bytes of 0xff in the middle made V8 abort (exit 133) on every run.
+    for (const at of [0.1, 0.3, 0.47, 0.6, 0.85].map((f) => Math.floor(size * f))) {
+      const bytes = readFileSync(path);
+      bytes.fill(0xff, at, at + 8);
+      writeFileSync(path, bytes);
+      expect(await validate({ TWS_CODE_CACHE_DIR: cache }), `damaged at byte ${at}`).toEqual(off);
+      expect(
+        readFileSync(path)
+          .subarray(at, at + 8)
+          .every((b) => b === 0xff),
+        'replaced',
+      ).toBe(false);
+    }
+  });
+
   it('never reads a cache file that another user could have written', async () => {
     if (process.platform === 'win32') return;
     const cache = join(writeTree({}, 'tws-cc-'), 'code');

@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BundleScripts, codeCacheDir, commandTag } from '../../src/boot/scripts.js';
@@ -22,7 +22,7 @@ function bundle(files: Record<string, string> = { 'app.cjs': APP, 'vendor-lib.cj
   const dir = writeTree(files, 'tws-boot-');
   const cacheDir = join(writeTree({}, 'tws-boot-cache-'), 'code');
   const manifest = {
-    scripts: Object.fromEntries(Object.keys(files).map((f) => [f.replace(/\.cjs$/, ''), 'digest1'])),
+    scripts: Object.fromEntries(Object.keys(files).map((f) => [f.replace(/\.cjs$/, ''), '1111111111111111'])),
     vendors: { lib: 'vendor-lib' },
   };
   const make = (over: Partial<typeof manifest> = {}, tag = 'validate') =>
@@ -61,8 +61,10 @@ describe('BundleScripts', () => {
     scripts.saveCaches();
     const files = cached(cacheDir);
     expect(files).toHaveLength(2);
-    expect(files[0]).toMatch(new RegExp(`^app-validate-digest1-${process.version}-${process.arch}\\.bin$`));
-    expect(files[1]).toMatch(/^vendor-lib-digest1-/);
+    expect(files[0]).toMatch(
+      new RegExp(`^app-validate-1111111111111111-${process.version}-${process.arch}\\.bin$`),
+    );
+    expect(files[1]).toMatch(/^vendor-lib-1111111111111111-/);
     if (process.platform !== 'win32') {
       expect(statSync(cacheDir).mode & 0o777).toBe(0o700);
       expect(statSync(join(cacheDir, files[0] as string)).mode & 0o777).toBe(0o600);
@@ -90,7 +92,7 @@ describe('BundleScripts', () => {
   it('ignores a broken cache file (the script runs as without one) and replaces it', () => {
     // A source of its own: V8 keeps compiled scripts per process, and a hit there never reads a cache.
     const { cacheDir, make } = bundle({ 'app.cjs': `${APP}\n// ${Math.random()}\n` });
-    const path = join(cacheDir, `app-validate-digest1-${process.version}-${process.arch}.bin`);
+    const path = join(cacheDir, `app-validate-1111111111111111-${process.version}-${process.arch}.bin`);
     mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
     writeFileSync(path, Buffer.from('not V8 code at all, just bytes'), { mode: 0o600 });
 
@@ -109,12 +111,50 @@ describe('BundleScripts', () => {
     const oldFile = cached(cacheDir)[0] as string;
 
     // Same script name, another digest: the build changed it (V8 itself checks only the length).
-    const next = make({ scripts: { app: 'digest2', 'vendor-lib': 'digest1' } });
+    const next = make({ scripts: { app: '2222222222222222', 'vendor-lib': '1111111111111111' } });
     next.load('app');
     next.saveCaches();
     const files = cached(cacheDir);
     expect(files).not.toContain(oldFile);
-    expect(files.some((f) => f.startsWith('app-validate-digest2-'))).toBe(true);
+    expect(files.some((f) => f.startsWith('app-validate-2222222222222222-'))).toBe(true);
+  });
+
+  it('removes only its own older files: not a file merely named alike, nor one others could write', () => {
+    const { cacheDir, make } = bundle({ 'app.cjs': APP });
+    const first = make();
+    first.load('app');
+    first.saveCaches();
+    const others = {
+      'app-validate-my notes-v20.0.0-x64.bin': 0o600,
+      'app-validate-x.bin': 0o600,
+      'notes.txt': 0o600,
+      [`app-validate-3333333333333333-${process.version}-${process.arch}.bin`]: 0o666,
+    };
+    for (const [name, mode] of Object.entries(others)) {
+      writeFileSync(join(cacheDir, name), 'not ours');
+      chmodSync(join(cacheDir, name), mode);
+    }
+    const next = make({ scripts: { app: '2222222222222222' } });
+    next.load('app');
+    next.saveCaches();
+    const left = cached(cacheDir);
+    for (const name of Object.keys(others)) expect(left).toContain(name);
+    expect(left.filter((f) => f.startsWith('app-validate-1111111111111111-'))).toEqual([]);
+  });
+
+  it.runIf(process.platform !== 'win32')('reads nothing from a cache directory others can write', () => {
+    const { cacheDir, make } = bundle({ 'app.cjs': `${APP}\n// ${Math.random()}\n` });
+    const first = make();
+    first.load('app');
+    first.saveCaches();
+    const [file] = cached(cacheDir);
+    chmodSync(cacheDir, 0o777);
+    // Damaged on purpose: were it read, V8 would refuse it and the run would write a new one.
+    writeFileSync(join(cacheDir, file as string), 'not V8 code');
+    const next = make();
+    next.load('app');
+    next.saveCaches();
+    expect(readFileSync(join(cacheDir, file as string), 'utf8')).toBe('not V8 code');
   });
 
   it('keeps each command its own cache of the app script', () => {
@@ -124,7 +164,10 @@ describe('BundleScripts', () => {
       scripts.load('app');
       scripts.saveCaches();
     }
-    expect(cached(cacheDir).map((f) => f.split('-digest1-')[0])).toEqual(['app-plan', 'app-validate']);
+    expect(cached(cacheDir).map((f) => f.split('-1111111111111111-')[0])).toEqual([
+      'app-plan',
+      'app-validate',
+    ]);
   });
 
   it('works, and writes nothing, when the cache directory cannot be made', () => {
@@ -133,7 +176,7 @@ describe('BundleScripts', () => {
     const cacheDir = join(dir, 'not-a-dir', 'code');
     const scripts = new BundleScripts({
       dir,
-      manifest: { scripts: { app: 'digest1' }, vendors: {} },
+      manifest: { scripts: { app: '1111111111111111' }, vendors: {} },
       cacheDir,
       tag: 'validate',
     });
