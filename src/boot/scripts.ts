@@ -83,12 +83,6 @@ export class BundleScripts {
 
   constructor(opts: BundleScriptsOptions) {
     this.#opts = opts;
-    // V8 checks a cached script's version, flags and length, but its contents only with this flag:
-    // without it a damaged cache file (a bad disk block, a torn copy) crashes every later run instead
-    // of being refused and replaced. The checksum is native and costs well under a millisecond. It is
-    // set before any script is compiled or cached here, so every cache file is written and read with
-    // it (V8 keys a cache to its flags).
-    if (opts.cacheDir !== undefined) setFlagsFromString('--verify-snapshot-checksum');
     this.#nodeRequire = createRequire(join(opts.dir, 'app.cjs'));
   }
 
@@ -115,10 +109,13 @@ export class BundleScripts {
     const cachedData =
       cacheFile === undefined || !this.#readable ? undefined : readPrivateFile(cacheFile, MAX_CACHE_BYTES);
 
-    const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
-      filename,
-      ...(cachedData === undefined ? {} : { cachedData }),
-    });
+    const script = withChecksum(
+      () =>
+        new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
+          filename,
+          ...(cachedData === undefined ? {} : { cachedData }),
+        }),
+    );
     if (cacheFile !== undefined && (cachedData === undefined || script.cachedDataRejected === true))
       this.#pending.push({ script, file: cacheFile, prefix });
 
@@ -146,7 +143,7 @@ export class BundleScripts {
     for (const { script, file, prefix } of this.#pending.splice(0)) {
       let data: Buffer;
       try {
-        data = script.createCachedData();
+        data = withChecksum(() => script.createCachedData());
       } catch {
         continue;
       }
@@ -168,6 +165,23 @@ export class BundleScripts {
     require.main = nodeRequire.main;
     require.extensions = nodeRequire.extensions;
     return require;
+  }
+}
+
+/**
+ * Runs `work` with V8's --verify-snapshot-checksum on. V8 checks a cached script's version, flags and
+ * length, but its contents only with this flag: without it a damaged cache file (a bad disk block, a
+ * torn copy) crashed every later run instead of being refused and replaced. The flag is on only around
+ * compiling a script and creating its cache, which V8 keys to the flags in force, so both see the same.
+ * Left on, it would change the flags V8 sees when Node compiles its own modules later in the run, and
+ * Node's embedded cache for them would be refused: about 7 ms more for a plan.
+ */
+function withChecksum<T>(work: () => T): T {
+  setFlagsFromString('--verify-snapshot-checksum');
+  try {
+    return work();
+  } finally {
+    setFlagsFromString('--no-verify-snapshot-checksum');
   }
 }
 

@@ -95,11 +95,13 @@ export async function runSync(opts: SyncOptions, io: Io = processIo): Promise<nu
     );
     return EXIT.failed;
   }
-  const { readSavedPlan, reviewedPlanCheck, writeSavedPlan } = await import('../apply/reviewed-plan.js');
-  let saved: Awaited<ReturnType<typeof readSavedPlan>> | undefined;
-  if (opts.planFile !== undefined) {
+  // Plan files only when one is read, written or checked: a plain plan does without the module.
+  const savedPlans =
+    reviewed || opts.outFile !== undefined ? await import('../apply/reviewed-plan.js') : undefined;
+  let saved: Awaited<ReturnType<NonNullable<typeof savedPlans>['readSavedPlan']>> | undefined;
+  if (savedPlans && opts.planFile !== undefined) {
     try {
-      saved = await readSavedPlan(opts.planFile, new Date(), opts.maxPlanAgeMs);
+      saved = await savedPlans.readSavedPlan(opts.planFile, new Date(), opts.maxPlanAgeMs);
     } catch (err) {
       if (!(err instanceof TwsError)) throw err;
       io.stderr.write(`error: ${secrets.scrub(err.message)}\nno API call was made\n`);
@@ -154,14 +156,17 @@ export async function runSync(opts: SyncOptions, io: Io = processIo): Promise<nu
         });
         return identity;
       },
-      check: reviewed ? reviewedPlanCheck({ desired, saved, expectedHash: opts.expectPlanHash }) : undefined,
+      check:
+        savedPlans && reviewed
+          ? savedPlans.reviewedPlanCheck({ desired, saved, expectedHash: opts.expectPlanHash })
+          : undefined,
     });
     precheckCache?.save();
     io.stdout.write(renderResult(result, opts.output, useColor(io), secrets.set));
-    if (opts.outFile !== undefined) {
+    if (savedPlans && opts.outFile !== undefined) {
       try {
         const review = JSON.parse(renderJson(result, secrets.set));
-        await writeSavedPlan({
+        await savedPlans.writeSavedPlan({
           file: opts.outFile,
           result,
           identity,
