@@ -1,6 +1,6 @@
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { Script } from 'node:vm';
 import {
@@ -55,8 +55,9 @@ const MAX_CACHE_BYTES = 32 * 1024 * 1024;
 export function codeCacheDir(env: NodeJS.ProcessEnv): string | undefined {
   // Node's own switch for its compile cache turns this one off too.
   if (env.NODE_DISABLE_COMPILE_CACHE) return undefined;
-  const dir = env.TWS_CODE_CACHE_DIR;
-  if (dir !== undefined && dir !== '') return dir === 'off' ? undefined : dir;
+  const dir = env.TWS_CODE_CACHE_DIR?.trim();
+  // Only an absolute path: a relative one would put code files wherever the program is run from.
+  if (dir !== undefined && dir !== '') return isAbsolute(dir) ? dir : undefined;
   const base = userCacheDir(env);
   return base === undefined ? undefined : join(base, 'code');
 }
@@ -95,6 +96,10 @@ export class BundleScripts {
     const filename = join(this.#opts.dir, `${name}.cjs`);
     // The build writes ASCII only (non-ASCII escaped), which latin1 reads without a UTF-8 decode.
     const source = readFileSync(filename, 'latin1');
+    // The build's digest names the script as built; the file's own stamp (size, time of last change,
+    // inode) catches a script patched in place after the build (a hotfix, patch-package), whose old
+    // compiled code would otherwise still run, as V8 compares only the length.
+    const stamp = fileStamp(filename);
 
     const tag = name === 'app' ? `-${this.#opts.tag}` : '';
     const prefix = `${name}${tag}-`;
@@ -102,7 +107,7 @@ export class BundleScripts {
     const cacheFile =
       cacheDir === undefined
         ? undefined
-        : join(cacheDir, `${prefix}${digest}-${process.version}-${process.arch}.bin`);
+        : join(cacheDir, `${prefix}${digest}${stamp}-${process.version}-${process.arch}.bin`);
     // A directory others can write could hold a file swapped in by them: read nothing from it (and
     // write nothing there either, saveCaches).
     if (cacheDir !== undefined) this.#readable ??= isPrivateDir(cacheDir);
@@ -186,7 +191,16 @@ function withChecksum<T>(work: () => T): T {
 }
 
 /** What this module names a cache file after its prefix: digest, Node version, CPU. */
-const CACHE_NAME_TAIL = /^[0-9a-f]{16}-v\d+\.\d+\.\d+-[a-z0-9]+\.bin$/;
+const CACHE_NAME_TAIL = /^[0-9a-f]{24}-v\d+\.\d+\.\d+-[a-z0-9]+\.bin$/;
+
+/** 8 hex digits (FNV-1a) of a file's size, change time in nanoseconds and inode. */
+export function fileStamp(path: string): string {
+  const info = statSync(path, { bigint: true });
+  const text = `${info.size}:${info.ctimeNs}:${info.mtimeNs}:${info.ino}`;
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  return (hash >>> 0).toString(16).padStart(8, '0');
+}
 
 /**
  * Cached code of the same script from an older build or Node version: never read again. Only files

@@ -14,12 +14,19 @@ export interface OutputSink {
  * that prints a few lines and exits. Writing synchronously also means nothing is lost when the
  * program exits right after.
  *
- * A descriptor that cannot take the text now (EAGAIN: a non-blocking pipe that is full) or fails in
+ * A reader that went away (EPIPE: `| head`) drops the rest silently, as command-line tools do, instead
+ * of an unhandled stream error with a stack trace. A descriptor that cannot take the text now (EAGAIN: a non-blocking pipe that is full) or fails in
  * any other way hands this write and every later one to the stream, which queues, retries and reports
  * errors the way Node always has; so the order of the text is kept.
  */
-export function directOutput(fd: 1 | 2, stream: () => NodeJS.WriteStream): OutputSink {
+export function directOutput(
+  fd: 1 | 2,
+  stream: () => NodeJS.WriteStream,
+  // The system call, replaceable in tests to play a full pipe or a reader that went away.
+  writeFd: (fd: number, bytes: Uint8Array, offset: number, length: number) => number = writeSync,
+): OutputSink {
   let viaStream = false;
+  let closed = false;
   let tty: boolean | undefined;
   return {
     get isTTY() {
@@ -27,13 +34,19 @@ export function directOutput(fd: 1 | 2, stream: () => NodeJS.WriteStream): Outpu
       return tty;
     },
     write(text: string): boolean {
+      if (closed) return false;
       if (viaStream) return stream().write(text);
       const bytes = Buffer.from(text, 'utf8');
       let written = 0;
       try {
-        while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
+        while (written < bytes.length) written += writeFd(fd, bytes, written, bytes.length - written);
         return true;
-      } catch {
+      } catch (err) {
+        // The reader is gone (`| head`): the rest is not wanted, and there is no one to tell.
+        if ((err as NodeJS.ErrnoException).code === 'EPIPE') {
+          closed = true;
+          return false;
+        }
         viaStream = true;
         return stream().write(bytes.subarray(written));
       }

@@ -36,7 +36,7 @@ describe('the code cache of the built CLI', () => {
     const first = await validate({ TWS_CODE_CACHE_DIR: cache });
     expect(first.code).toBe(0);
     const written = files(cache);
-    expect(written).toEqual([expect.stringMatching(/^app-validate-[0-9a-f]{16}-v[\d.]+-\w+\.bin$/)]);
+    expect(written).toEqual([expect.stringMatching(/^app-validate-[0-9a-f]{24}-v[\d.]+-\w+\.bin$/)]);
     const path = join(cache, written[0] as string);
     const mtime = statSync(path).mtimeMs;
 

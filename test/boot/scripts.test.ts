@@ -1,7 +1,7 @@
 import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BundleScripts, codeCacheDir, commandTag } from '../../src/boot/scripts.js';
+import { BundleScripts, codeCacheDir, commandTag, fileStamp } from '../../src/boot/scripts.js';
 import { writeTree } from '../support/tmp.js';
 
 // The program's scripts run through BundleScripts (src/boot/scripts.ts) with a V8 code cache. Here on
@@ -62,9 +62,9 @@ describe('BundleScripts', () => {
     const files = cached(cacheDir);
     expect(files).toHaveLength(2);
     expect(files[0]).toMatch(
-      new RegExp(`^app-validate-1111111111111111-${process.version}-${process.arch}\\.bin$`),
+      new RegExp(`^app-validate-1111111111111111[0-9a-f]{8}-${process.version}-${process.arch}\\.bin$`),
     );
-    expect(files[1]).toMatch(/^vendor-lib-1111111111111111-/);
+    expect(files[1]).toMatch(/^vendor-lib-1111111111111111[0-9a-f]{8}-/);
     if (process.platform !== 'win32') {
       expect(statSync(cacheDir).mode & 0o777).toBe(0o700);
       expect(statSync(join(cacheDir, files[0] as string)).mode & 0o777).toBe(0o600);
@@ -91,8 +91,12 @@ describe('BundleScripts', () => {
 
   it('ignores a broken cache file (the script runs as without one) and replaces it', () => {
     // A source of its own: V8 keeps compiled scripts per process, and a hit there never reads a cache.
-    const { cacheDir, make } = bundle({ 'app.cjs': `${APP}\n// ${Math.random()}\n` });
-    const path = join(cacheDir, `app-validate-1111111111111111-${process.version}-${process.arch}.bin`);
+    const { dir, cacheDir, make } = bundle({ 'app.cjs': `${APP}\n// ${Math.random()}\n` });
+    const stamp = fileStamp(join(dir, 'app.cjs'));
+    const path = join(
+      cacheDir,
+      `app-validate-1111111111111111${stamp}-${process.version}-${process.arch}.bin`,
+    );
     mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
     writeFileSync(path, Buffer.from('not V8 code at all, just bytes'), { mode: 0o600 });
 
@@ -116,7 +120,7 @@ describe('BundleScripts', () => {
     next.saveCaches();
     const files = cached(cacheDir);
     expect(files).not.toContain(oldFile);
-    expect(files.some((f) => f.startsWith('app-validate-2222222222222222-'))).toBe(true);
+    expect(files.some((f) => f.startsWith('app-validate-2222222222222222'))).toBe(true);
   });
 
   it('removes only its own older files: not a file merely named alike, nor one others could write', () => {
@@ -139,7 +143,8 @@ describe('BundleScripts', () => {
     next.saveCaches();
     const left = cached(cacheDir);
     for (const name of Object.keys(others)) expect(left).toContain(name);
-    expect(left.filter((f) => f.startsWith('app-validate-1111111111111111-'))).toEqual([]);
+    expect(left.filter((f) => f.startsWith('app-validate-1111111111111111'))).toEqual([]);
+    expect(left.filter((f) => f.startsWith('app-validate-2222222222222222'))).toHaveLength(1);
   });
 
   it.runIf(process.platform !== 'win32')('reads nothing from a cache directory others can write', () => {
@@ -157,6 +162,19 @@ describe('BundleScripts', () => {
     expect(readFileSync(join(cacheDir, file as string), 'utf8')).toBe('not V8 code');
   });
 
+  it('never runs the old code of a script patched in place after the build (same length, same digest)', () => {
+    const before = `exports.word = () => 'old';\n// ${Math.random()}\n`;
+    const { dir, cacheDir, make } = bundle({ 'app.cjs': before });
+    const first = make();
+    expect((first.load('app') as { word(): string }).word()).toBe('old');
+    first.saveCaches();
+    expect(cached(cacheDir)).toHaveLength(1);
+    // V8 compares only the length: the cache of the old text would be accepted for the new one.
+    writeFileSync(join(dir, 'app.cjs'), before.replace("'old'", "'new'"));
+    const next = make();
+    expect((next.load('app') as { word(): string }).word()).toBe('new');
+  });
+
   it('keeps each command its own cache of the app script', () => {
     const { cacheDir, make } = bundle({ 'app.cjs': APP });
     for (const tag of ['validate', 'plan']) {
@@ -164,7 +182,7 @@ describe('BundleScripts', () => {
       scripts.load('app');
       scripts.saveCaches();
     }
-    expect(cached(cacheDir).map((f) => f.split('-1111111111111111-')[0])).toEqual([
+    expect(cached(cacheDir).map((f) => f.split('-1111111111111111')[0])).toEqual([
       'app-plan',
       'app-validate',
     ]);
@@ -194,9 +212,11 @@ describe('BundleScripts', () => {
 });
 
 describe('codeCacheDir', () => {
-  it("is off with Node's own switch or TWS_CODE_CACHE_DIR=off, else the given or the user's cache dir", () => {
+  it("is off with Node's own switch or a TWS_CODE_CACHE_DIR that is not an absolute path, else that or the user's cache dir", () => {
     expect(codeCacheDir({ NODE_DISABLE_COMPILE_CACHE: '1', TWS_CODE_CACHE_DIR: '/x' })).toBeUndefined();
-    expect(codeCacheDir({ TWS_CODE_CACHE_DIR: 'off' })).toBeUndefined();
+    for (const off of ['off', 'OFF', '0', 'false', 'relative/dir', '~/x']) {
+      expect(codeCacheDir({ TWS_CODE_CACHE_DIR: off }), off).toBeUndefined();
+    }
     expect(codeCacheDir({ TWS_CODE_CACHE_DIR: '/var/cache/tws' })).toBe('/var/cache/tws');
     expect(codeCacheDir({ XDG_CACHE_HOME: '/home/u/.xdg' })).toBe(
       join('/home/u/.xdg', 'toggl-webhooks-sync', 'code'),
