@@ -53,24 +53,24 @@ function trusted(info: Stats): boolean {
   return uid === undefined || info.uid === uid || info.uid === 0;
 }
 
-/** Whether an existing directory is trusted: a real directory (not a symlink) that only its owner can write. */
-export function isPrivateDir(path: string): boolean {
+/** Whether `path` itself (a symlink is not followed) is of that kind and trusted; false if it is not there. */
+function isTrusted(path: string, kind: 'directory' | 'file'): boolean {
   try {
     const info = lstatSync(path);
-    return info.isDirectory() && trusted(info);
+    return (kind === 'directory' ? info.isDirectory() : info.isFile()) && trusted(info);
   } catch {
     return false;
   }
 }
 
+/** Whether an existing directory is trusted: a real directory (not a symlink) that only its owner can write. */
+export function isPrivateDir(path: string): boolean {
+  return isTrusted(path, 'directory');
+}
+
 /** Whether a file may be removed as ours: a regular file (not a symlink) that is trusted. */
 export function isPrivateFile(path: string): boolean {
-  try {
-    const info = lstatSync(path);
-    return info.isFile() && trusted(info);
-  } catch {
-    return false;
-  }
+  return isTrusted(path, 'file');
 }
 
 /**
@@ -80,11 +80,10 @@ export function isPrivateFile(path: string): boolean {
 export function ensurePrivateDir(path: string): boolean {
   try {
     mkdirSync(path, { recursive: true, mode: 0o700 });
-    const info = lstatSync(path);
-    return info.isDirectory() && trusted(info);
   } catch {
     return false;
   }
+  return isPrivateDir(path);
 }
 
 /**
